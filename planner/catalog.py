@@ -1,0 +1,233 @@
+"""The part catalogue: the shipped YAML folders plus user overlays and price lists, validated as a whole."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal, TypeVar, cast
+
+from pydantic import Field
+
+from planner.load import Document, InputError, Problem, nearest, parse, read_yaml, register_union_tags
+from planner.schema import ENTRY_ADAPTER, KINDS, CatalogEntry, Entry, Part, Price
+from planner.schema.common import Slug, Strict
+
+register_union_tags(KINDS)
+E = TypeVar("E", bound=Entry)
+
+
+def data_dir(name: str) -> Path:
+    """The shipped catalog/ or constraints/ folder, in a wheel or in a source checkout."""
+    here = Path(__file__).resolve().parent
+    for candidate in (here / "_data" / name, here.parent / name):
+        if candidate.is_dir():
+            return candidate
+    raise FileNotFoundError(f"shipped folder {name}/ not found beside the planner package")
+
+
+@dataclass(frozen=True)
+class Origin:
+    """Where an entry was read from."""
+
+    file: str
+    line: int | None
+
+
+@dataclass
+class Catalog:
+    """All entries by id, with where each came from."""
+
+    entries: dict[str, CatalogEntry] = field(default_factory=dict)
+    origins: dict[str, Origin] = field(default_factory=dict)
+
+    def __contains__(self, entry_id: str) -> bool:
+        return entry_id in self.entries
+
+    def __len__(self) -> int:
+        return len(self.entries)
+
+    def get(self, entry_id: str, kind: str | None = None) -> CatalogEntry:
+        """The entry with this id (of this kind), or an InputError suggesting the nearest ids."""
+        entry = self.entries.get(entry_id)
+        if entry is None or (kind is not None and entry.kind != kind):
+            pool = [e.id for e in self.entries.values() if kind is None or e.kind == kind]
+            what = f"{kind} " if kind else ""
+            hint = nearest(entry_id, pool) or f"see `planner catalog list --kind {kind or 'gpu'}`"
+            raise InputError([Problem("catalogue", None, entry_id, f"unknown {what}id {entry_id!r}", hint)])
+        return entry
+
+    def of_kind(self, kind: str, cls: type[E] | None = None) -> list[E]:
+        """Every entry of one kind, in id order."""
+        return cast(list[E], sorted((e for e in self.entries.values() if e.kind == kind), key=lambda e: e.id))
+
+    def kinds(self) -> dict[str, int]:
+        """Count of entries per kind."""
+        counts: dict[str, int] = {}
+        for e in self.entries.values():
+            counts[e.kind] = counts.get(e.kind, 0) + 1
+        return dict(sorted(counts.items()))
+
+
+class PriceOverride(Strict):
+    """One line of a user price list: a new price for one part in one condition."""
+
+    id: Slug = Field(description="Catalogue id of the part.")
+    usd: float = Field(gt=0, le=500_000, description="Price in US dollars for one unit.")
+    date: dt.date = Field(description="When this price was observed.")
+    condition: Literal["new", "used"] = Field(description="new or used market.")
+    basis: str = Field(default="user price list", description="Where the price comes from.")
+
+
+def yaml_files(paths: Iterable[Path]) -> list[Path]:
+    """Every .yaml/.yml file under the given files and folders, in a stable order."""
+    out: list[Path] = []
+    for p in paths:
+        if p.is_dir():
+            out.extend(sorted(q for q in p.rglob("*") if q.suffix in (".yaml", ".yml")))
+        else:
+            out.append(p)
+    return out
+
+
+def _read_entries(path: Path, problems: list[Problem]) -> list[tuple[CatalogEntry, Origin]]:
+    try:
+        doc = read_yaml(path)
+    except InputError as exc:
+        problems.extend(exc.problems)
+        return []
+    if doc.data is None:
+        return []
+    if not isinstance(doc.data, list):
+        problems.append(
+            Problem(doc.path, 1, "", "top level is not a list of entries", "start each entry with '- kind: ...'")
+        )
+        return []
+    out = []
+    for i, raw in enumerate(doc.data):
+        try:
+            entry = parse(doc, ENTRY_ADAPTER, raw, (i,))
+        except InputError as exc:
+            problems.extend(_named(p, i, raw) for p in exc.problems)
+            continue
+        out.append((entry, Origin(doc.path, doc.line_of((i,)))))
+    return out
+
+
+def _named(problem: Problem, index: int, raw: object) -> Problem:
+    """Name the entry by its id rather than its index when it has one."""
+    entry_id = raw.get("id") if isinstance(raw, dict) else None
+    if not isinstance(entry_id, str):
+        return problem
+    location = entry_id + problem.location.removeprefix(f"[{index}]")
+    return Problem(problem.file, problem.line, location, problem.message, problem.hint)
+
+
+def _add(cat: Catalog, items: list[tuple[CatalogEntry, Origin]], problems: list[Problem], replace: bool) -> None:
+    seen_here: dict[str, Origin] = {}
+    for entry, origin in items:
+        if entry.id in seen_here:
+            first = seen_here[entry.id]
+            problems.append(
+                Problem(origin.file, origin.line, entry.id, f"duplicate id (first defined at {first.file}:{first.line})",
+                        "give each entry its own id")
+            )
+            continue
+        seen_here[entry.id] = origin
+        if entry.id in cat.entries and not replace:
+            first = cat.origins[entry.id]
+            problems.append(
+                Problem(origin.file, origin.line, entry.id, f"duplicate id (first defined at {first.file}:{first.line})",
+                        "give each entry its own id")
+            )
+            continue
+        cat.entries[entry.id] = entry
+        cat.origins[entry.id] = origin
+
+
+def apply_prices(cat: Catalog, path: Path, problems: list[Problem]) -> None:
+    """Override prices by id and condition from a user price list (a YAML list of PriceOverride)."""
+    try:
+        doc = read_yaml(path)
+    except InputError as exc:
+        problems.extend(exc.problems)
+        return
+    if not isinstance(doc.data, list):
+        problems.append(Problem(doc.path, 1, "", "a price list is a list of {id, usd, date, condition}", ""))
+        return
+    for i, raw in enumerate(doc.data):
+        try:
+            over = parse(doc, PriceOverride, raw, (i,))
+        except InputError as exc:
+            problems.extend(exc.problems)
+            continue
+        entry = cat.entries.get(over.id)
+        if not isinstance(entry, Part):
+            problems.append(
+                Problem(doc.path, doc.line_of((i, "id")), f"[{i}].id", f"no part with id {over.id!r}",
+                        nearest(over.id, [e.id for e in cat.entries.values() if isinstance(e, Part)]))
+            )
+            continue
+        price = Price(usd=over.usd, date=over.date, condition=over.condition, basis=over.basis)
+        kept = tuple(p for p in entry.prices if p.condition != over.condition)
+        cat.entries[over.id] = cast(CatalogEntry, entry.model_copy(update={"prices": (*kept, price)}))
+
+
+def cross_check(cat: Catalog) -> list[Problem]:
+    """Rules that span entries: sockets and series that some CPU has, breakouts for server PSUs."""
+    problems = []
+    cpus = cat.of_kind("cpu")
+    sockets = {c.socket for c in cpus}  # type: ignore[attr-defined]
+    series = {c.series for c in cpus}  # type: ignore[attr-defined]
+    for kind in ("board", "server"):
+        for b in cat.of_kind(kind):
+            o = cat.origins[b.id]
+            if b.socket not in sockets:  # type: ignore[attr-defined]
+                problems.append(
+                    Problem(o.file, o.line, f"{b.id}.socket", f"socket {b.socket!r} is not the socket of any CPU",  # type: ignore[attr-defined]
+                            nearest(b.socket, sockets) or "add a CPU for it or fix the socket name")  # type: ignore[attr-defined]
+                )
+            elif not set(b.cpu_series) & series:  # type: ignore[attr-defined]
+                problems.append(
+                    Problem(o.file, o.line, f"{b.id}.cpu_series", "no CPU in the catalogue belongs to these series",
+                            "add a CPU of one of them or fix the series names")
+                )
+    families = {f for b in cat.of_kind("breakout") for f in b.fits_families}  # type: ignore[attr-defined]
+    for p in cat.of_kind("psu"):
+        if p.needs_breakout and p.family not in families:  # type: ignore[attr-defined]
+            o = cat.origins[p.id]
+            problems.append(
+                Problem(o.file, o.line, f"{p.id}.family", f"no breakout board fits family {p.family!r}",  # type: ignore[attr-defined]
+                        "add a breakout entry for it")
+            )
+    return problems
+
+
+def load_catalog(
+    extra: Sequence[Path | str] = (),
+    prices: Sequence[Path | str] = (),
+    shipped: bool = True,
+) -> Catalog:
+    """Load the shipped catalogue, then user files that add or replace parts, then price lists."""
+    problems: list[Problem] = []
+    cat = Catalog()
+    if shipped:
+        for path in yaml_files([data_dir("catalog")]):
+            _add(cat, _read_entries(path, problems), problems, replace=False)
+    user_items: list[tuple[CatalogEntry, Origin]] = []
+    for raw in extra:
+        p = Path(raw)
+        if not p.exists():
+            problems.append(Problem(str(p), None, "", "no such file or folder", "check the --catalog path"))
+            continue
+        for path in yaml_files([p]):
+            user_items.extend(_read_entries(path, problems))
+    _add(cat, user_items, problems, replace=True)
+    for raw in prices:
+        apply_prices(cat, Path(raw), problems)
+    if not problems:
+        problems.extend(cross_check(cat))
+    if problems:
+        raise InputError(problems)
+    return cat

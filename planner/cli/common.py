@@ -1,0 +1,62 @@
+"""Options, exit codes and output helpers shared by every sub-command."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+
+EXIT_OK = 0
+EXIT_INPUT = 1
+EXIT_USAGE = 2
+EXIT_INFEASIBLE = 3
+EXIT_INTERNAL = 4
+EXIT_INTERRUPTED = 130
+
+CatalogOpt = Annotated[
+    list[Path] | None,
+    typer.Option(
+        "--catalog",
+        help="Extra catalogue file or folder that adds parts or replaces shipped ones (repeatable).",
+    ),
+]
+PricesOpt = Annotated[
+    list[Path] | None,
+    typer.Option("--prices", help="Price list that overrides prices by id and condition (repeatable)."),
+]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON on stdout instead of a report.")]
+
+
+class Infeasible(Exception):
+    """Raised after an infeasibility has been explained, to leave with its exit code."""
+
+    def __init__(self, code: int = EXIT_INFEASIBLE) -> None:
+        super().__init__(code)
+        self.code = code
+
+
+def load(catalog: list[Path] | None, prices: list[Path] | None):  # noqa: ANN201
+    """The catalogue with the user's overlays and price lists applied."""
+    from planner.catalog import load_catalog
+
+    return load_catalog(extra=catalog or (), prices=prices or ())
+
+
+def emit_json(data: Any) -> None:
+    """Write one JSON document to stdout, nothing else."""
+    json.dump(data, sys.stdout, indent=2, default=str)
+    sys.stdout.write("\n")
+
+
+def console() -> Console:
+    """A console for reports on stdout (plain when piped)."""
+    return Console(highlight=False, soft_wrap=False, width=None if sys.stdout.isatty() else 160)
+
+
+def err_console() -> Console:
+    """A console for notes and warnings on stderr."""
+    return Console(stderr=True, highlight=False)

@@ -1,0 +1,29 @@
+"""Pydantic models for every file the planner reads: catalogue entries, requests, constraints."""
+
+from __future__ import annotations
+
+from typing import Annotated, Union
+
+from pydantic import Field, TypeAdapter
+
+from planner.schema.common import Entry, Part, Price
+from planner.schema.compute import Cpu, Gpu, PowerConnectors, Software, System
+from planner.schema.llm import Llm, Quant
+from planner.schema.platform import Board, Chassis, Memory, Port, Riser, Server, Slot
+from planner.schema.power import Breakout, Psu
+
+CatalogEntry = Annotated[
+    Union[Gpu, Cpu, System, Board, Server, Memory, Chassis, Riser, Psu, Breakout, Llm, Quant],
+    Field(discriminator="kind"),
+]
+ENTRY_ADAPTER: TypeAdapter[CatalogEntry] = TypeAdapter(CatalogEntry)
+KINDS: dict[str, type[Entry]] = {
+    cls.model_fields["kind"].annotation.__args__[0]: cls  # type: ignore[union-attr]
+    for cls in (Gpu, Cpu, System, Board, Server, Memory, Chassis, Riser, Psu, Breakout, Llm, Quant)
+}
+
+__all__ = [
+    "KINDS", "ENTRY_ADAPTER", "CatalogEntry", "Entry", "Part", "Price", "Gpu", "Cpu", "System",
+    "Board", "Server", "Memory", "Chassis", "Riser", "Psu", "Breakout", "Llm", "Quant", "Slot",
+    "Port", "PowerConnectors", "Software",
+]

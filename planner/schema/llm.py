@@ -1,0 +1,94 @@
+"""Catalogue kinds that describe workloads: LLM architectures and quantisation formats."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field, PositiveFloat, model_validator
+
+from planner.schema.common import Entry, Strict
+
+Backend = Literal["llama.cpp", "vllm", "exllamav2", "mlx"]
+
+
+class Mla(Strict):
+    """Multi-head latent attention: the KV cache stores a compressed latent per token."""
+
+    kv_lora_rank: int = Field(ge=1, le=4096, description="Compressed KV width per token.")
+    rope_head_dim: int = Field(ge=0, le=512, description="Decoupled RoPE key width per token.")
+
+
+class Moe(Strict):
+    """Mixture-of-experts layout."""
+
+    experts: int = Field(ge=2, le=1024, description="Routed experts per MoE layer.")
+    experts_per_token: int = Field(ge=1, le=64, description="Routed experts active per token.")
+    shared_experts: int = Field(default=0, ge=0, le=8, description="Always-active experts.")
+    dense_layers: int = Field(default=0, ge=0, description="Leading layers that are dense FFN.")
+
+
+class Llm(Entry):
+    """One published LLM, with the architecture facts from its config."""
+
+    kind: Literal["llm"] = Field(description="Entry kind.")
+    family: str = Field(min_length=2, description="Model family, e.g. llama-3.")
+    year: int = Field(ge=2020, le=2030, description="Release year.")
+    params_b: PositiveFloat = Field(le=5_000, description="Total parameters, billions.")
+    active_params_b: PositiveFloat = Field(
+        le=5_000, description="Parameters used per token, billions (= params_b if dense)."
+    )
+    embedding_params_b: float = Field(
+        ge=0, description="Input embedding parameters (read one row per token), billions."
+    )
+    layers: int = Field(ge=1, le=300, description="Transformer blocks.")
+    hidden_size: int = Field(ge=64, le=65_536, description="Model width.")
+    attention_heads: int = Field(ge=1, le=1024, description="Query heads.")
+    kv_heads: int = Field(ge=1, le=1024, description="Key/value heads (GQA groups).")
+    head_dim: int = Field(ge=16, le=1024, description="Width of one head.")
+    vocab_size: int = Field(ge=1000, le=1_000_000, description="Vocabulary.")
+    max_context: int = Field(ge=512, le=10_000_000, description="Trained context length.")
+    attention: Literal["mha", "gqa", "mqa", "mla"] = Field(description="Attention kind.")
+    mla: Mla | None = Field(default=None, description="MLA dimensions, when attention is mla.")
+    sliding_window: int | None = Field(
+        default=None, ge=64, description="Local attention window, tokens, if any layers use one."
+    )
+    sliding_layers: int = Field(
+        default=0, ge=0, description="How many of the layers use the sliding window."
+    )
+    moe: Moe | None = Field(default=None, description="Expert layout, when MoE.")
+
+    @model_validator(mode="after")
+    def check_architecture_consistent(self) -> Llm:
+        if self.active_params_b > self.params_b:
+            raise ValueError("active_params_b exceeds params_b")
+        if self.attention_heads % self.kv_heads:
+            raise ValueError("attention_heads is not a multiple of kv_heads")
+        if (self.attention == "mla") != (self.mla is not None):
+            raise ValueError("give mla dimensions exactly when attention is mla")
+        if (self.moe is None) != (abs(self.active_params_b - self.params_b) < 1e-9):
+            raise ValueError("a dense model has active_params_b = params_b; an MoE gives moe")
+        if self.sliding_layers > self.layers:
+            raise ValueError("sliding_layers exceeds layers")
+        if self.sliding_layers and self.sliding_window is None:
+            raise ValueError("sliding_layers given without sliding_window")
+        return self
+
+
+class Quant(Entry):
+    """A weight format as files are actually written."""
+
+    kind: Literal["quant"] = Field(description="Entry kind.")
+    family: Literal["float", "gguf", "gptq", "awq", "exl2", "fp8", "mxfp4", "bnb"] = Field(
+        description="Format family."
+    )
+    bits_per_weight: PositiveFloat = Field(
+        le=32, description="Average bits per weight of a whole file, high-precision tensors included."
+    )
+    bits_basis: str = Field(min_length=3, description="How bits_per_weight was obtained.")
+    high_precision: str = Field(
+        default="", description="Which tensors stay at higher precision and at what width."
+    )
+    backends: tuple[Backend, ...] = Field(min_length=1, description="Runtimes that load it.")
+    needs_fp8_hardware: bool = Field(
+        default=False, description="Whether fast kernels need native FP8 (Ada / Hopper or newer)."
+    )
