@@ -10,7 +10,7 @@ from typing import Literal, TypeVar, cast
 
 from pydantic import Field
 
-from planner.load import Document, InputError, Problem, nearest, parse, read_yaml, register_union_tags
+from planner.load import InputError, Problem, nearest, parse, read_yaml, register_union_tags
 from planner.schema import ENTRY_ADAPTER, KINDS, CatalogEntry, Entry, Part, Price
 from planner.schema.common import Slug, Strict
 
@@ -101,7 +101,9 @@ def _read_entries(path: Path, problems: list[Problem]) -> list[tuple[CatalogEntr
         return []
     if not isinstance(doc.data, list):
         problems.append(
-            Problem(doc.path, 1, "", "top level is not a list of entries", "start each entry with '- kind: ...'")
+            Problem(
+                doc.path, 1, "", "top level is not a list of entries", "start each entry with '- kind: ...'"
+            )
         )
         return []
     out = []
@@ -124,22 +126,34 @@ def _named(problem: Problem, index: int, raw: object) -> Problem:
     return Problem(problem.file, problem.line, location, problem.message, problem.hint)
 
 
-def _add(cat: Catalog, items: list[tuple[CatalogEntry, Origin]], problems: list[Problem], replace: bool) -> None:
+def _add(
+    cat: Catalog, items: list[tuple[CatalogEntry, Origin]], problems: list[Problem], replace: bool
+) -> None:
     seen_here: dict[str, Origin] = {}
     for entry, origin in items:
         if entry.id in seen_here:
             first = seen_here[entry.id]
             problems.append(
-                Problem(origin.file, origin.line, entry.id, f"duplicate id (first defined at {first.file}:{first.line})",
-                        "give each entry its own id")
+                Problem(
+                    origin.file,
+                    origin.line,
+                    entry.id,
+                    f"duplicate id (first defined at {first.file}:{first.line})",
+                    "give each entry its own id",
+                )
             )
             continue
         seen_here[entry.id] = origin
         if entry.id in cat.entries and not replace:
             first = cat.origins[entry.id]
             problems.append(
-                Problem(origin.file, origin.line, entry.id, f"duplicate id (first defined at {first.file}:{first.line})",
-                        "give each entry its own id")
+                Problem(
+                    origin.file,
+                    origin.line,
+                    entry.id,
+                    f"duplicate id (first defined at {first.file}:{first.line})",
+                    "give each entry its own id",
+                )
             )
             continue
         cat.entries[entry.id] = entry
@@ -165,8 +179,13 @@ def apply_prices(cat: Catalog, path: Path, problems: list[Problem]) -> None:
         entry = cat.entries.get(over.id)
         if not isinstance(entry, Part):
             problems.append(
-                Problem(doc.path, doc.line_of((i, "id")), f"[{i}].id", f"no part with id {over.id!r}",
-                        nearest(over.id, [e.id for e in cat.entries.values() if isinstance(e, Part)]))
+                Problem(
+                    doc.path,
+                    doc.line_of((i, "id")),
+                    f"[{i}].id",
+                    f"no part with id {over.id!r}",
+                    nearest(over.id, [e.id for e in cat.entries.values() if isinstance(e, Part)]),
+                )
             )
             continue
         price = Price(usd=over.usd, date=over.date, condition=over.condition, basis=over.basis)
@@ -185,21 +204,36 @@ def cross_check(cat: Catalog) -> list[Problem]:
             o = cat.origins[b.id]
             if b.socket not in sockets:  # type: ignore[attr-defined]
                 problems.append(
-                    Problem(o.file, o.line, f"{b.id}.socket", f"socket {b.socket!r} is not the socket of any CPU",  # type: ignore[attr-defined]
-                            nearest(b.socket, sockets) or "add a CPU for it or fix the socket name")  # type: ignore[attr-defined]
+                    Problem(
+                        o.file,
+                        o.line,
+                        f"{b.id}.socket",
+                        f"socket {b.socket!r} is not the socket of any CPU",  # type: ignore[attr-defined]
+                        nearest(b.socket, sockets) or "add a CPU for it or fix the socket name",
+                    )  # type: ignore[attr-defined]
                 )
             elif not set(b.cpu_series) & series:  # type: ignore[attr-defined]
                 problems.append(
-                    Problem(o.file, o.line, f"{b.id}.cpu_series", "no CPU in the catalogue belongs to these series",
-                            "add a CPU of one of them or fix the series names")
+                    Problem(
+                        o.file,
+                        o.line,
+                        f"{b.id}.cpu_series",
+                        "no CPU in the catalogue belongs to these series",
+                        "add a CPU of one of them or fix the series names",
+                    )
                 )
     families = {f for b in cat.of_kind("breakout") for f in b.fits_families}  # type: ignore[attr-defined]
     for p in cat.of_kind("psu"):
         if p.needs_breakout and p.family not in families:  # type: ignore[attr-defined]
             o = cat.origins[p.id]
             problems.append(
-                Problem(o.file, o.line, f"{p.id}.family", f"no breakout board fits family {p.family!r}",  # type: ignore[attr-defined]
-                        "add a breakout entry for it")
+                Problem(
+                    o.file,
+                    o.line,
+                    f"{p.id}.family",
+                    f"no breakout board fits family {p.family!r}",  # type: ignore[attr-defined]
+                    "add a breakout entry for it",
+                )
             )
     return problems
 

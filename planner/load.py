@@ -146,7 +146,9 @@ def _dotted(loc: Sequence[str | int]) -> str:
     return out
 
 
-def parse(doc: Document, model: type[BaseModel] | TypeAdapter[T], data: Any = None, loc: Sequence[str | int] = ()) -> Any:
+def parse(
+    doc: Document, model: type[BaseModel] | TypeAdapter[T], data: Any = None, loc: Sequence[str | int] = ()
+) -> Any:
     """Validate data (default: the whole document) against a model; raise located problems."""
     payload = doc.data if data is None else data
     try:

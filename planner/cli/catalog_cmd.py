@@ -22,7 +22,13 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "board": ("socket", "sockets", "form_factor", "memory_channels"),
     "server": ("socket", "sockets", "gpu_positions", "psu_count", "psu_w"),
     "memory": ("memory_type", "form", "size_gb", "speed_mts"),
-    "chassis": ("chassis_kind", "expansion_slots", "max_gpu_length_mm", "riser_positions", "cooling_capacity_w"),
+    "chassis": (
+        "chassis_kind",
+        "expansion_slots",
+        "max_gpu_length_mm",
+        "riser_positions",
+        "cooling_capacity_w",
+    ),
     "riser": ("riser_kind", "pcie_gen", "lanes", "length_mm"),
     "psu": ("form", "watts", "watts_low_line", "efficiency", "needs_breakout"),
     "breakout": ("fits_families", "max_w"),
@@ -56,13 +62,24 @@ KindOpt = Annotated[
 
 
 @app.command("list")
-def list_cmd(kind: KindOpt = None, json: JsonOpt = False, catalog: CatalogOpt = None, prices: PricesOpt = None) -> None:
+def list_cmd(
+    kind: KindOpt = None, json: JsonOpt = False, catalog: CatalogOpt = None, prices: PricesOpt = None
+) -> None:
     """List catalogue entries, as a table or a JSON array."""
     if kind is not None and kind not in KINDS:
         from planner.load import nearest
 
-        raise InputError([Problem("--kind", None, "", f"unknown kind {kind!r}",
-                                  nearest(kind, KINDS) or f"use one of {', '.join(KINDS)}")])
+        raise InputError(
+            [
+                Problem(
+                    "--kind",
+                    None,
+                    "",
+                    f"unknown kind {kind!r}",
+                    nearest(kind, KINDS) or f"use one of {', '.join(KINDS)}",
+                )
+            ]
+        )
     cat = load(catalog, prices)
     kinds = [kind] if kind else list(KINDS)
     entries = [e for k in kinds for e in cat.of_kind(k)]
@@ -83,8 +100,12 @@ def list_cmd(kind: KindOpt = None, json: JsonOpt = False, catalog: CatalogOpt = 
 
 
 @app.command("show")
-def show_cmd(entry_id: Annotated[str, typer.Argument(help="Catalogue id.")], json: JsonOpt = False,
-             catalog: CatalogOpt = None, prices: PricesOpt = None) -> None:
+def show_cmd(
+    entry_id: Annotated[str, typer.Argument(help="Catalogue id.")],
+    json: JsonOpt = False,
+    catalog: CatalogOpt = None,
+    prices: PricesOpt = None,
+) -> None:
     """Show every field of one entry and where it was read from."""
     cat = load(catalog, prices)
     entry = cat.get(entry_id)
@@ -107,8 +128,10 @@ def show_cmd(entry_id: Annotated[str, typer.Argument(help="Catalogue id.")], jso
 
 
 @app.command("validate")
-def validate_cmd(paths: Annotated[list[Path] | None, typer.Argument(help="User catalogue files or folders.")] = None,
-                 prices: PricesOpt = None) -> None:
+def validate_cmd(
+    paths: Annotated[list[Path] | None, typer.Argument(help="User catalogue files or folders.")] = None,
+    prices: PricesOpt = None,
+) -> None:
     """Validate the shipped catalogue and any user files; report every problem, then fail."""
     cat = load(paths, prices)
     counts = ", ".join(f"{n} {k}" for k, n in cat.kinds().items())

@@ -39,7 +39,7 @@ class Infeasible(Exception):
         self.code = code
 
 
-def load(catalog: list[Path] | None, prices: list[Path] | None):  # noqa: ANN201
+def load(catalog: list[Path] | None, prices: list[Path] | None):
     """The catalogue with the user's overlays and price lists applied."""
     from planner.catalog import load_catalog
 

@@ -13,7 +13,7 @@ from planner.schema.platform import Board, Chassis, Memory, Port, Riser, Server,
 from planner.schema.power import Breakout, Psu
 
 CatalogEntry = Annotated[
-    Union[Gpu, Cpu, System, Board, Server, Memory, Chassis, Riser, Psu, Breakout, Llm, Quant],
+    Gpu | Cpu | System | Board | Server | Memory | Chassis | Riser | Psu | Breakout | Llm | Quant,
     Field(discriminator="kind"),
 ]
 ENTRY_ADAPTER: TypeAdapter[CatalogEntry] = TypeAdapter(CatalogEntry)
@@ -23,7 +23,26 @@ KINDS: dict[str, type[Entry]] = {
 }
 
 __all__ = [
-    "KINDS", "ENTRY_ADAPTER", "CatalogEntry", "Entry", "Part", "Price", "Gpu", "Cpu", "System",
-    "Board", "Server", "Memory", "Chassis", "Riser", "Psu", "Breakout", "Llm", "Quant", "Slot",
-    "Port", "PowerConnectors", "Software",
+    "ENTRY_ADAPTER",
+    "KINDS",
+    "Board",
+    "Breakout",
+    "CatalogEntry",
+    "Chassis",
+    "Cpu",
+    "Entry",
+    "Gpu",
+    "Llm",
+    "Memory",
+    "Part",
+    "Port",
+    "PowerConnectors",
+    "Price",
+    "Psu",
+    "Quant",
+    "Riser",
+    "Server",
+    "Slot",
+    "Software",
+    "System",
 ]

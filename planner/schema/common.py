@@ -54,11 +54,9 @@ class Entry(Strict):
         unknown = [name for name in self.uncertain if name not in known]
         if unknown:
             raise ValueError(
-                f"uncertain names unknown field(s) {', '.join(unknown)}; "
-                f"use field names of this kind"
+                f"uncertain names unknown field(s) {', '.join(unknown)}; use field names of this kind"
             )
         return self
-
 
 
 class Part(Entry):

@@ -18,9 +18,7 @@ class PowerConnectors(Strict):
 
     pcie_6pin: NonNegativeInt = Field(default=0, le=16, description="6-pin PCIe connectors.")
     pcie_8pin: NonNegativeInt = Field(default=0, le=32, description="8-pin (6+2) PCIe connectors.")
-    hpwr_12v: NonNegativeInt = Field(
-        default=0, le=16, description="12VHPWR / 12V-2x6 (16-pin) connectors."
-    )
+    hpwr_12v: NonNegativeInt = Field(default=0, le=16, description="12VHPWR / 12V-2x6 (16-pin) connectors.")
     eps_8pin: NonNegativeInt = Field(
         default=0, le=16, description="EPS-12V 8-pin (CPU-style) connectors, as datacentre cards use."
     )
@@ -92,9 +90,7 @@ class Cpu(Part):
 
     kind: Literal["cpu"] = Field(description="Entry kind.")
     socket: str = Field(min_length=2, description="Socket, e.g. am5, lga1700, sp3, sp5.")
-    series: str = Field(
-        min_length=2, description="Product series boards list as supported, e.g. epyc-7003."
-    )
+    series: str = Field(min_length=2, description="Product series boards list as supported, e.g. epyc-7003.")
     architecture: str = Field(min_length=2, description="Core architecture, e.g. zen4.")
     year: int = Field(ge=2010, le=2030, description="Launch year.")
     cores: int = Field(ge=1, le=512, description="Cores.")

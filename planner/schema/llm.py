@@ -52,9 +52,7 @@ class Llm(Entry):
     sliding_window: int | None = Field(
         default=None, ge=64, description="Local attention window, tokens, if any layers use one."
     )
-    sliding_layers: int = Field(
-        default=0, ge=0, description="How many of the layers use the sliding window."
-    )
+    sliding_layers: int = Field(default=0, ge=0, description="How many of the layers use the sliding window.")
     moe: Moe | None = Field(default=None, description="Expert layout, when MoE.")
 
     @model_validator(mode="after")

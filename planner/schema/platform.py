@@ -10,7 +10,16 @@ from planner.schema.common import Part, Strict
 from planner.schema.compute import MemoryType, PowerConnectors
 
 FormFactor = Literal[
-    "mini-itx", "micro-atx", "deep-micro-atx", "atx", "e-atx", "ssi-ceb", "ssi-eeb", "ceb", "eeb", "proprietary"
+    "mini-itx",
+    "micro-atx",
+    "deep-micro-atx",
+    "atx",
+    "e-atx",
+    "ssi-ceb",
+    "ssi-eeb",
+    "ceb",
+    "eeb",
+    "proprietary",
 ]
 Lanes = Literal[1, 2, 4, 8, 16]
 
@@ -128,9 +137,7 @@ class Chassis(Part):
     rack_units: int | None = Field(default=None, ge=1, le=10, description="Rack height, if rack.")
     cooling_capacity_w: PositiveFloat = Field(le=20_000, description="Heat it can move, W.")
     cooling_basis: str = Field(min_length=3, description="Where the cooling figure comes from.")
-    passive_airflow: bool = Field(
-        description="Whether its fans push air through passive datacentre cards."
-    )
+    passive_airflow: bool = Field(description="Whether its fans push air through passive datacentre cards.")
 
 
 class Riser(Part):
@@ -138,8 +145,14 @@ class Riser(Part):
 
     kind: Literal["riser"] = Field(description="Entry kind.")
     riser_kind: Literal[
-        "ribbon", "redriver", "retimer", "mcio-kit", "slimsas-kit", "oculink-kit",
-        "bifurcation-card", "usb-x1",
+        "ribbon",
+        "redriver",
+        "retimer",
+        "mcio-kit",
+        "slimsas-kit",
+        "oculink-kit",
+        "bifurcation-card",
+        "usb-x1",
     ] = Field(description="Kind of riser.")
     pcie_gen: int = Field(ge=1, le=6, description="Highest PCIe generation it is rated for.")
     lanes: Lanes = Field(description="Lanes it carries to each card.")

@@ -19,9 +19,9 @@ class Psu(Part):
     watts_low_line: PositiveFloat = Field(
         le=5_000, description="Rated output at 100-120 V input, W (server PSUs derate)."
     )
-    efficiency: Literal[
-        "80plus", "bronze", "silver", "gold", "platinum", "titanium", "unrated"
-    ] = Field(description="80 PLUS rating.")
+    efficiency: Literal["80plus", "bronze", "silver", "gold", "platinum", "titanium", "unrated"] = Field(
+        description="80 PLUS rating."
+    )
     atx_version: Literal["2.x", "3.0", "3.1", "none"] = Field(
         description="ATX spec; 3.x units are rated for 200 % GPU transients."
     )
@@ -29,9 +29,7 @@ class Psu(Part):
         description="GPU/CPU connectors it provides (for server PSUs: none until a breakout)."
     )
     needs_breakout: bool = Field(description="Whether it needs a breakout board to power cards.")
-    family: str = Field(
-        default="", description="Form family for breakout matching, e.g. hp-common-slot."
-    )
+    family: str = Field(default="", description="Form family for breakout matching, e.g. hp-common-slot.")
 
     @model_validator(mode="after")
     def check_low_line_not_above_rating(self) -> Psu:
