@@ -76,7 +76,7 @@ class Quant(Entry):
     """A weight format as files are actually written."""
 
     kind: Literal["quant"] = Field(description="Entry kind.")
-    family: Literal["float", "gguf", "gptq", "awq", "exl2", "fp8", "mxfp4", "bnb"] = Field(
+    family: Literal["float", "gguf", "gptq", "awq", "exl2", "fp8", "mxfp4", "bnb", "mlx"] = Field(
         description="Format family."
     )
     bits_per_weight: PositiveFloat = Field(

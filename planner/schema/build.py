@@ -1,0 +1,76 @@
+"""A concrete build: which parts, where each GPU sits, which PSU feeds it, which circuit each PSU uses."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field, NonNegativeInt, PositiveInt, model_validator
+
+from planner.schema.common import Slug, Strict
+
+Mount = Literal["direct", "riser", "bifurcated", "port", "bay"]
+
+
+class GpuUse(Strict):
+    """One GPU card (or `count` identical ones when the placement is left to the checker)."""
+
+    id: Slug = Field(description="GPU id.")
+    count: PositiveInt = Field(default=1, le=16, description="Identical cards (hand-written builds).")
+    slot: int | None = Field(default=None, ge=1, description="Back-plate position of the slot it uses.")
+    mount: Mount | None = Field(default=None, description="How it connects: in the slot, on a riser ...")
+    port: int | None = Field(default=None, ge=0, description="Index of the board port (mount: port).")
+    psu: int | None = Field(default=None, ge=0, description="Index in psus of the PSU feeding it.")
+    layers: NonNegativeInt | None = Field(default=None, description="Model layers placed on it.")
+
+    @model_validator(mode="after")
+    def check_placed_cards_single(self) -> GpuUse:
+        if self.count > 1 and (self.slot is not None or self.psu is not None or self.layers is not None):
+            raise ValueError("give slot, psu or layers per card, not for a count > 1")
+        return self
+
+
+class PsuUse(Strict):
+    """One PSU, with the breakout board it needs and the circuit it is plugged into."""
+
+    id: Slug = Field(description="PSU id.")
+    breakout: Slug | None = Field(default=None, description="Breakout board id, for server PSUs.")
+    circuit: NonNegativeInt = Field(default=0, description="Index of the wall circuit (0 = first).")
+
+
+class PartCount(Strict):
+    """A part and how many."""
+
+    id: Slug = Field(description="Part id.")
+    count: PositiveInt = Field(default=1, le=64, description="How many.")
+
+
+class Build(Strict):
+    """A build file for `planner check`, and the shape of every solver result."""
+
+    system: Slug | None = Field(default=None, description="A whole unified-memory system.")
+    board: Slug | None = Field(default=None, description="Motherboard id.")
+    server: Slug | None = Field(default=None, description="GPU server barebone id.")
+    cpu: Slug | None = Field(default=None, description="CPU id.")
+    cpu_count: PositiveInt = Field(default=1, le=2, description="CPUs (2 on dual-socket boards).")
+    memory: PartCount | None = Field(default=None, description="DIMMs.")
+    chassis: Slug | None = Field(default=None, description="Chassis id (none for servers).")
+    gpus: tuple[GpuUse, ...] = Field(default=(), description="GPU cards.")
+    psus: tuple[PsuUse, ...] = Field(default=(), description="PSUs (none for servers and systems).")
+    risers: tuple[PartCount, ...] = Field(default=(), description="Risers, cable kits, bifurcation cards.")
+    cpu_layers: NonNegativeInt = Field(default=0, description="Model layers kept in system RAM.")
+    split: Literal["layer", "tensor"] = Field(default="layer", description="Multi-GPU split mode.")
+
+    @model_validator(mode="after")
+    def check_one_platform(self) -> Build:
+        platforms = [p for p in (self.system, self.board, self.server) if p]
+        if len(platforms) != 1:
+            raise ValueError("give exactly one of system, board or server")
+        if self.system and (self.gpus or self.psus or self.cpu):
+            raise ValueError("a whole system takes no extra GPUs, PSUs or CPU")
+        if not self.system and not self.cpu:
+            raise ValueError("a board or server build needs a cpu")
+        return self
+
+    def gpu_cards(self) -> list[GpuUse]:
+        """Every card on its own (counts expanded)."""
+        return [g.model_copy(update={"count": 1}) for g in self.gpus for _ in range(g.count)]

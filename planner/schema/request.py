@@ -1,0 +1,126 @@
+"""What a user asks for: budget, owned parts, workload, objective, requirements and site."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field, PositiveFloat, PositiveInt, model_validator
+
+from planner.schema.common import Condition, Slug, Strict
+from planner.schema.llm import Backend
+
+Objective = Literal["vram", "bandwidth", "decode", "prefill", "batch_throughput", "cost"]
+ChassisKind = Literal["tower", "rack", "open-frame"]
+
+
+class Owned(Strict):
+    """A part the user already has: it costs nothing."""
+
+    id: Slug = Field(description="Catalogue id.")
+    count: PositiveInt = Field(default=1, le=64, description="How many the user has.")
+
+
+class Workload(Strict):
+    """The model and how it will be run."""
+
+    model: Slug = Field(description="LLM id from the catalogue (planner catalog list --kind llm).")
+    quant: str = Field(default="q4-k-m", description="Quantisation id, e.g. q4-k-m, q8_0, exl2-4.0bpw.")
+    context: PositiveInt | None = Field(
+        default=None, le=10_000_000, description="Context to fit, tokens (default prompt + generate)."
+    )
+    prompt: int = Field(default=512, ge=0, le=10_000_000, description="Prompt length, tokens.")
+    generate: PositiveInt = Field(default=128, le=1_000_000, description="Generated tokens.")
+    batch: PositiveInt = Field(default=1, le=4096, description="Concurrent streams.")
+    backend: Backend = Field(default="llama.cpp", description="Inference runtime.")
+    split: Literal["layer", "tensor", "auto"] = Field(default="auto", description="Multi-GPU split.")
+    offload: bool = Field(
+        default=False, description="Allow layers in system RAM on the CPU when VRAM runs out."
+    )
+
+    @property
+    def context_tokens(self) -> int:
+        """The context that must fit."""
+        return self.context if self.context is not None else self.prompt + self.generate
+
+
+class Require(Strict):
+    """Hard requirements on the build."""
+
+    min_vram_gb: float = Field(default=0, ge=0, le=100_000, description="Minimum total GPU memory.")
+    min_decode_tokens_per_s: float = Field(default=0, ge=0, description="Minimum decode speed.")
+    min_prefill_tokens_per_s: float = Field(default=0, ge=0, description="Minimum prompt speed.")
+    min_batch_tokens_per_s: float = Field(default=0, ge=0, description="Minimum batched throughput.")
+    model_fits: bool = Field(default=True, description="The workload must fit (when one is given).")
+    min_gpus: int = Field(default=0, ge=0, le=16, description="Minimum GPU count.")
+    max_gpus: int = Field(default=8, ge=0, le=16, description="Maximum GPU count.")
+    vendors: tuple[str, ...] = Field(default=(), description="Allowed GPU vendors (empty = any).")
+    condition: tuple[Condition, ...] = Field(
+        default=("new", "used"), min_length=1, description="Markets to buy from."
+    )
+    chassis_kinds: tuple[ChassisKind, ...] = Field(
+        default=("tower", "rack", "open-frame"), min_length=1, description="Allowed enclosures."
+    )
+    min_lanes_per_gpu: int | None = Field(
+        default=None, ge=1, le=16, description="Minimum PCIe lanes per GPU (default from constraints)."
+    )
+    nvlink: bool = Field(default=False, description="Require GPUs with an NVLink bridge.")
+    systems: bool = Field(default=True, description="Consider whole unified-memory systems.")
+
+    @model_validator(mode="after")
+    def check_gpu_range(self) -> Require:
+        if self.min_gpus > self.max_gpus:
+            raise ValueError(
+                f"min_gpus {self.min_gpus} exceeds max_gpus {self.max_gpus}; lower one or raise the other"
+            )
+        return self
+
+
+class Circuit(Strict):
+    """Wall circuits of one kind."""
+
+    volts: float = Field(ge=90, le=480, description="Nominal voltage, V.")
+    amps: float = Field(gt=0, le=100, description="Breaker rating, A.")
+    count: PositiveInt = Field(default=1, le=8, description="How many such circuits.")
+
+
+class Site(Strict):
+    """Where the machine will run."""
+
+    circuits: tuple[Circuit, ...] = Field(
+        default=(Circuit(volts=120, amps=15),), min_length=1, description="Wall circuits available."
+    )
+    continuous_derating: float | None = Field(
+        default=None, gt=0, le=1, description="Fraction of a breaker usable continuously (default 0.8)."
+    )
+    electricity_usd_per_kwh: PositiveFloat | None = Field(default=None, description="Energy price.")
+
+
+class Request(Strict):
+    """A request file: budget.yaml and friends."""
+
+    budget_usd: float = Field(gt=0, le=10_000_000, description="Money to spend, USD.")
+    owned: tuple[Owned, ...] = Field(default=(), description="Parts already owned (free).")
+    allow_unused_owned: bool = Field(default=False, description="Owned parts may be left out.")
+    workload: Workload | None = Field(default=None, description="Model to run, if any.")
+    objective: Objective | tuple[Objective, ...] | None = Field(
+        default=None,
+        description="What to optimise, or a lexicographic list (default: vram, bandwidth, cost; "
+        "decode with a workload).",
+    )
+    require: Require = Field(default_factory=Require, description="Hard requirements.")
+    site: Site = Field(default_factory=Site, description="Power available at the site.")
+
+    @model_validator(mode="after")
+    def check_objective_needs_workload(self) -> Request:
+        needs = {"decode", "prefill", "batch_throughput"}
+        if self.workload is None and set(self.objectives()) & needs:
+            raise ValueError("a throughput objective needs a workload: add workload.model")
+        return self
+
+    def objectives(self) -> tuple[Objective, ...]:
+        """The objective as a lexicographic tuple, defaults applied."""
+        if self.objective is None:
+            return ("decode", "cost") if self.workload else ("vram", "bandwidth", "cost")
+        if isinstance(self.objective, str):
+            return (self.objective,) if self.objective == "cost" else (self.objective, "cost")
+        return self.objective
