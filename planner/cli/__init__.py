@@ -35,7 +35,7 @@ _register_optional()
 def main() -> None:
     """Console entry point: run the app, mapping failures to the documented exit codes."""
     try:
-        app(standalone_mode=False)
+        app()  # standalone: typer reports usage errors itself (exit 2) and exits
     except InputError as exc:
         for problem in exc.problems:
             print(str(problem), file=sys.stderr)
@@ -45,18 +45,7 @@ def main() -> None:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         sys.exit(EXIT_INTERRUPTED)
-    except (typer.Exit, SystemExit) as exc:
-        code = getattr(exc, "exit_code", None)
-        sys.exit(code if code is not None else getattr(exc, "code", 0))
-    except Exception as exc:  # click's usage errors arrive here in non-standalone mode
-        import click
-
-        if isinstance(exc, click.exceptions.ClickException):
-            exc.show()
-            sys.exit(exc.exit_code)
-        if isinstance(exc, click.exceptions.Abort):
-            print("aborted", file=sys.stderr)
-            sys.exit(EXIT_INTERRUPTED)
+    except Exception as exc:
         log = Path(tempfile.gettempdir()) / "rig-planner-error.log"
         log.write_text(traceback.format_exc(), encoding="utf-8")
         print(f"internal error: {exc!r}. Please report it with the traceback in {log}", file=sys.stderr)

@@ -1,4 +1,4 @@
-"""Registers the sub-commands beyond the catalogue (estimate, solve, check, ...) on the app."""
+"""Registers the sub-commands beyond the catalogue (estimate, solve, check) on the app."""
 
 from __future__ import annotations
 
@@ -6,4 +6,8 @@ import typer
 
 
 def register(app: typer.Typer) -> None:
-    """Add every optional command module's commands to the app."""
+    """Add every command module's commands to the app."""
+    from planner.cli import solve_cmd
+
+    app.command("solve")(solve_cmd.solve)
+    app.command("check")(solve_cmd.check)

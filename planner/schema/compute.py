@@ -71,7 +71,8 @@ class Gpu(Part):
     pcie_lanes: Literal[1, 4, 8, 16] = Field(description="PCIe lanes of the card's link.")
     nvlink: str = Field(default="none", description="NVLink / bridge type, or none.")
     gpus_per_card: Literal[1, 2, 4] = Field(
-        default=1, description="GPU chips on one card; memory, bandwidth and TFLOP/s are per chip, tdp_w per card."
+        default=1,
+        description="GPU chips on one card; memory, bandwidth and TFLOP/s are per chip, tdp_w per card.",
     )
     software: Software = Field(default_factory=Software, description="Runtime support.")
 

@@ -1,0 +1,324 @@
+"""Checks of the physical build: parts fit together, cards sit in real slots, lanes, length, cooling."""
+
+from __future__ import annotations
+
+import math
+
+from planner.check.context import Ctx, Violation
+from planner.facts import riser_ok, span_slots, width_slots
+from planner.schema import Board, Server
+
+V = Violation
+
+
+def check_parts_exist(ctx: Ctx) -> list[Violation]:
+    """Every id names a catalogue part of the right kind."""
+    b = ctx.build
+    want = {
+        "system": [b.system],
+        "board": [b.board],
+        "server": [b.server],
+        "cpu": [b.cpu],
+        "chassis": [b.chassis],
+        "memory": [b.memory.id if b.memory else None],
+        "gpu": [c.id for c in ctx.cards],
+        "psu": [p.id for p in b.psus],
+        "breakout": [p.breakout for p in b.psus],
+        "riser": [r.id for r in b.risers],
+    }
+    out = []
+    for kind, ids in want.items():
+        for pid in ids:
+            if pid is None:
+                continue
+            e = ctx.part(pid)
+            if e is None or e.kind != kind:
+                out.append(V("parts exist", f"{pid!r} is not a {kind} in the catalogue"))
+    return out
+
+
+def check_cpu_fits_board(ctx: Ctx) -> list[Violation]:
+    """The CPU's socket and series are the board's; one CPU per socket."""
+    board, cpu = ctx.board, ctx.cpu
+    if board is None or cpu is None:
+        return []
+    out = []
+    if cpu.socket != board.socket or cpu.series not in board.cpu_series:
+        out.append(
+            V(
+                "CPU fits board",
+                f"{cpu.id} ({cpu.socket}, {cpu.series}) does not fit {board.id} "
+                f"({board.socket}, {', '.join(board.cpu_series)})",
+            )
+        )
+    if ctx.build.cpu_count != board.sockets:
+        out.append(
+            V(
+                "CPU fits board",
+                f"{board.id} has {board.sockets} socket(s), build has {ctx.build.cpu_count} CPU(s)",
+            )
+        )
+    if cpu.max_sockets < board.sockets:
+        out.append(V("CPU fits board", f"{cpu.id} cannot run in a {board.sockets}-socket system"))
+    return out
+
+
+def check_memory(ctx: Ctx) -> list[Violation]:
+    """DIMMs match the board, fill the channels, and give at least the minimum RAM."""
+    board, dimm, cpu = ctx.board, ctx.dimm, ctx.cpu
+    if board is None:
+        return []
+    if dimm is None or ctx.build.memory is None:
+        return [V("memory", "a board build needs DIMMs")]
+    out = []
+    count = ctx.build.memory.count
+    form_ok = dimm.form == board.memory_form or (board.memory_form == "rdimm" and dimm.form == "lrdimm")
+    if dimm.memory_type != board.memory_type or not form_ok:
+        out.append(
+            V(
+                "memory",
+                f"{dimm.id} ({dimm.memory_type} {dimm.form}) does not fit {board.id} "
+                f"({board.memory_type} {board.memory_form})",
+            )
+        )
+    if count > board.memory_slots:
+        out.append(V("memory", f"{count} DIMMs but {board.id} has {board.memory_slots} slots"))
+    channels = min(board.memory_channels, (cpu.memory_channels if cpu else 1) * ctx.build.cpu_count)
+    if ctx.rules.memory.populate_all_channels and count % channels:
+        out.append(V("memory channels populated", f"{count} DIMMs do not fill {channels} channels evenly"))
+    if ctx.ram_gb < ctx.rules.memory.min_ram_gb:
+        out.append(
+            V("memory", f"{ctx.ram_gb:g} GB RAM is below the {ctx.rules.memory.min_ram_gb:g} GB minimum")
+        )
+    if ctx.ram_gb > board.max_memory_gb:
+        out.append(V("memory", f"{ctx.ram_gb:g} GB exceeds {board.id}'s {board.max_memory_gb} GB"))
+    return out
+
+
+def check_chassis(ctx: Ctx) -> list[Violation]:
+    """A board needs a chassis that takes its form factor and is of an allowed kind; servers are their own."""
+    board, chassis = ctx.board, ctx.chassis
+    if board is None:
+        return []
+    if isinstance(board, Server):
+        return [V("chassis", "a server barebone is its own chassis")] if chassis else []
+    if chassis is None:
+        return [V("chassis", "a board build needs a chassis")]
+    out = []
+    if board.form_factor not in chassis.form_factors:
+        out.append(
+            V(
+                "board fits chassis",
+                f"{chassis.id} takes {', '.join(chassis.form_factors)}, not {board.form_factor}",
+            )
+        )
+    if chassis.chassis_kind not in ctx.request.require.chassis_kinds:
+        out.append(
+            V(
+                "chassis kinds",
+                f"{chassis.chassis_kind} is not among {', '.join(ctx.request.require.chassis_kinds)}",
+            )
+        )
+    return out
+
+
+def check_slots(ctx: Ctx) -> list[Violation]:
+    """Each card has a real home; no two occupy the same back-plate position; risers where needed."""
+    board, chassis = ctx.board, ctx.chassis
+    if board is None or not ctx.cards:
+        return []
+    out: list[Violation] = []
+    if isinstance(board, Server):
+        if len(ctx.cards) > board.gpu_positions:
+            out.append(
+                V(
+                    "cards in slots",
+                    f"{len(ctx.cards)} cards, {board.id} has {board.gpu_positions} GPU positions",
+                )
+            )
+        wrong = [c.id for c in ctx.cards if c.mount not in (None, "bay")]
+        if wrong:
+            out.append(V("cards in slots", f"in a server every card sits in a bay: {', '.join(wrong)}"))
+        return out
+    slots = {s.position: s for s in board.slots}
+    covered: dict[int, str] = {}
+    bif_use: dict[int, int] = {}
+    port_use: dict[int, int] = {}
+    riser_mounts = 0
+    open_frame = chassis is not None and chassis.chassis_kind == "open-frame"
+    for c in ctx.cards:
+        gpu = ctx.gpu(c)
+        if c.mount == "port":
+            if c.port is None or c.port >= len(board.ports):
+                out.append(V("cards in slots", f"{c.id}: port {c.port} does not exist on {board.id}"))
+                continue
+            port = board.ports[c.port]
+            port_use[c.port] = port_use.get(c.port, 0) + 1
+            if port.lanes < ctx.min_lanes:
+                out.append(V("PCIe lanes", f"{c.id}: {port.kind} x{port.lanes} is below x{ctx.min_lanes}"))
+            riser_mounts += 1
+            continue
+        sl = slots.get(c.slot or 0)
+        if sl is None:
+            out.append(V("cards in slots", f"{c.id}: {board.id} has no slot at position {c.slot}"))
+            continue
+        lanes = sl.lanes // 2 if c.mount == "bifurcated" else sl.lanes
+        if lanes < ctx.min_lanes:
+            out.append(V("PCIe lanes", f"{c.id}: slot {sl.position} gives x{lanes}, below x{ctx.min_lanes}"))
+        if c.mount == "direct":
+            if open_frame:
+                out.append(V("cards in slots", f"{c.id}: in an open frame cards hang on risers"))
+            if sl.size != 16:
+                out.append(V("cards in slots", f"{c.id}: slot {sl.position} is physically x{sl.size}"))
+            span = span_slots(gpu, chassis, ctx.rules)
+            if chassis is not None and sl.position + width_slots(gpu) - 1 > chassis.expansion_slots:
+                out.append(
+                    V(
+                        "cards fit chassis",
+                        f"{c.id} in slot {sl.position} needs {width_slots(gpu)} slots; "
+                        f"{chassis.id} has {chassis.expansion_slots}",
+                    )
+                )
+            last = max(slots)
+            for q in range(sl.position, min(last, sl.position + span - 1) + 1):
+                _occupy(covered, q, c.id, out)
+        elif c.mount == "bifurcated":
+            bif_use[sl.position] = bif_use.get(sl.position, 0) + 1
+            if bif_use[sl.position] == 1:
+                _occupy(covered, sl.position, f"bifurcation card ({c.id})", out)
+            if not any(b.count("x") == 2 for b in sl.bifurcation):
+                out.append(V("cards in slots", f"slot {sl.position} of {board.id} does not bifurcate x8x8"))
+            riser_mounts += 1
+        else:
+            _occupy(covered, sl.position, f"riser ({c.id})", out)
+            riser_mounts += 1
+    for k, n in port_use.items():
+        if n > board.ports[k].count:
+            out.append(
+                V("cards in slots", f"{n} cards on {board.ports[k].count} {board.ports[k].kind} port(s)")
+            )
+    out.extend(_check_risers(ctx, riser_mounts, bif_use, port_use))
+    return out
+
+
+def _occupy(covered: dict[int, str], q: int, who: str, out: list[Violation]) -> None:
+    if q in covered:
+        out.append(V("cards in slots", f"{who} and {covered[q]} both need back-plate position {q}"))
+    else:
+        covered[q] = who
+
+
+def _check_risers(
+    ctx: Ctx, mounts: int, bif_use: dict[int, int], port_use: dict[int, int]
+) -> list[Violation]:
+    """Enough risers bought, rated for the link, and room to mount the cards they carry."""
+    chassis = ctx.chassis
+    out = []
+    room = chassis.riser_positions if chassis else 0
+    if mounts > room:
+        out.append(
+            V(
+                "cards fit chassis",
+                f"{mounts} cards on risers but {chassis.id if chassis else 'no chassis'} "
+                f"has {room} riser position(s)",
+            )
+        )
+    bought = {r.id: (ctx.part(r.id), r.count) for r in ctx.build.risers}
+    slot_risers = sum(
+        n
+        for e, n in bought.values()
+        if e is not None and e.host == "slot" and e.riser_kind != "bifurcation-card"
+    )
+    cards = sum(n for e, n in bought.values() if e is not None and e.riser_kind == "bifurcation-card")
+    kits = sum(n for e, n in bought.values() if e is not None and e.host != "slot")
+    slot_mounts = mounts - sum(port_use.values())
+    if slot_risers < slot_mounts:
+        out.append(V("risers", f"{slot_mounts} cards on slot risers but {slot_risers} riser(s) in the build"))
+    if cards < len(bif_use):
+        out.append(V("risers", f"{len(bif_use)} bifurcated slot(s) but {cards} bifurcation card(s)"))
+    if kits < sum(port_use.values()):
+        out.append(V("risers", f"{sum(port_use.values())} cards on ports but {kits} cable kit(s)"))
+    for e, _ in bought.values():
+        if (
+            e is not None
+            and e.riser_kind != "bifurcation-card"
+            and not riser_ok(e, min(e.pcie_gen, 5), ctx.rules)
+        ):
+            out.append(
+                V(
+                    "riser rules",
+                    f"{e.id} ({e.riser_kind}, x{e.lanes}, {e.length_mm:g} mm) is not fit for GPUs",
+                )
+            )
+    return out
+
+
+def check_lanes(ctx: Ctx) -> list[Violation]:
+    """CPU-fed slots and ports in use stay within the lanes the CPU(s) give."""
+    board, cpu = ctx.board, ctx.cpu
+    if not isinstance(board, Board) or cpu is None:
+        return []
+    used_slots = {c.slot for c in ctx.cards if c.mount in ("direct", "riser", "bifurcated")}
+    lanes = sum(s.lanes for s in board.slots if s.position in used_slots and s.link == "cpu")
+    lanes += sum(
+        board.ports[c.port].lanes
+        for c in ctx.cards
+        if c.mount == "port"
+        and c.port is not None
+        and c.port < len(board.ports)
+        and board.ports[c.port].link == "cpu"
+    )
+    budget = cpu.pcie_lanes * ctx.build.cpu_count
+    return (
+        [V("PCIe lanes", f"slots in use take {lanes} CPU lanes; {cpu.id} gives {budget}")]
+        if lanes > budget
+        else []
+    )
+
+
+def check_cards_fit(ctx: Ctx) -> list[Violation]:
+    """Cards no longer than the chassis or server takes, no wider than a server bay."""
+    out = []
+    limit = (
+        ctx.server.max_gpu_length_mm
+        if ctx.server
+        else (ctx.chassis.max_gpu_length_mm if ctx.chassis else math.inf)
+    )
+    for c in ctx.cards:
+        gpu = ctx.gpu(c)
+        if gpu.length_mm > limit:
+            out.append(V("cards fit chassis", f"{c.id} is {gpu.length_mm:g} mm; room for {limit:g} mm"))
+        if ctx.server and gpu.slot_width > ctx.server.max_gpu_slot_width:
+            out.append(
+                V(
+                    "cards fit chassis",
+                    f"{c.id} is {gpu.slot_width:g} slots wide; bays take {ctx.server.max_gpu_slot_width:g}",
+                )
+            )
+    return out
+
+
+def check_cooling(ctx: Ctx) -> list[Violation]:
+    """Heat within cooling capacity; passive cards only where the chassis pushes air through them."""
+    if ctx.board is None:
+        return []
+    cap = (
+        ctx.server.cooling_capacity_w
+        if ctx.server
+        else (ctx.chassis.cooling_capacity_w if ctx.chassis else 0)
+    )
+    heat = ctx.cards_w() + (ctx.cpu.tdp_w * ctx.build.cpu_count if ctx.cpu else 0)
+    out = []
+    if heat > cap:
+        out.append(V("cooling sufficient", f"{heat:.0f} W of heat; the enclosure moves {cap:.0f} W"))
+    airflow = ctx.server is not None or (ctx.chassis is not None and ctx.chassis.passive_airflow)
+    if ctx.rules.cooling.passive_needs_airflow and not airflow:
+        passive = sorted({c.id for c in ctx.cards if ctx.gpu(c).cooling == "passive"})
+        if passive:
+            out.append(
+                V(
+                    "cooling sufficient",
+                    f"passive card(s) {', '.join(passive)} need a chassis that pushes air through them",
+                )
+            )
+    return out

@@ -1,0 +1,113 @@
+"""Checks of the workload: the model fits each device at the layers placed, and meets the speed asked."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from planner import perf
+from planner.check.context import Ctx, Violation
+from planner.coeffs import perf_workload
+from planner.perf.placement import Placement, Share
+from planner.perf.runtime import choose_runtime
+
+V = Violation
+
+
+def placement_for(
+    ctx: Ctx, wl: perf.Workload
+) -> tuple[Placement | None, list[perf.Device], perf.Device | None]:
+    """The explicit layer placement of a solved build, or None when the build leaves it to the runtime."""
+    host = None
+    if ctx.system is not None:
+        return None, [perf.device_from_system(ctx.system)], None
+    if ctx.cpu is not None:
+        host = perf.device_from_cpu(ctx.cpu, ctx.ram_gb or 1.0, ctx.build.cpu_count)
+    chips: list[tuple[perf.Device, float | None]] = []
+    for card in ctx.cards:
+        devices = perf.device_from_gpu(ctx.gpu(card))
+        for d in devices:
+            chips.append((d, None if card.layers is None else card.layers / len(devices)))
+    devices = [d for d, _ in chips]
+    layers = wl.model.layers
+    if ctx.build.split == "tensor" or any(f is None for _, f in chips) or (not chips and host is None):
+        return None, devices, host
+    shares = []
+    gpu_chips = [(d, f) for d, f in chips if f]
+    for k, (d, f) in enumerate(gpu_chips):
+        rc = choose_runtime(d, wl.backend, wl.runtime)
+        share = f / layers  # type: ignore[operator]
+        emb = k == 0 and wl.backend != "llama.cpp"
+        shares.append(Share(d, rc, share, share, share, embeddings=emb, last=k == len(gpu_chips) - 1))
+    if host is not None and (ctx.build.cpu_layers or not gpu_chips):
+        share = ctx.build.cpu_layers / layers if gpu_chips else 1.0
+        shares.append(
+            Share(
+                host,
+                choose_runtime(host, "llama.cpp"),
+                share,
+                share,
+                share,
+                embeddings=wl.backend == "llama.cpp",
+                last=not gpu_chips,
+                role="host-layers",
+            )
+        )
+    mode = "layer" if len(gpu_chips) > 1 else "single"
+    return (
+        Placement(mode, "layers" if gpu_chips and ctx.build.cpu_layers else "none", tuple(shares)),
+        devices,
+        host,
+    )
+
+
+def estimate_build(ctx: Ctx) -> perf.Estimate | None:
+    """The throughput model's estimate for the build's workload, at the build's own placement."""
+    req = ctx.request.workload
+    if req is None:
+        return None
+    wl = perf_workload(req, ctx.catalog)
+    if ctx.build.split == "tensor":
+        wl = perf.Workload(**{**wl.__dict__, "split": "tensor"})
+    placement, devices, host = placement_for(ctx, wl)
+    if placement is None:
+        if not devices and host is not None:
+            return perf.estimate([], wl, host)
+        return perf.estimate(devices, wl, host if req.offload else None)
+    return perf.estimate_placement(placement, wl)
+
+
+def check_workload(ctx: Ctx) -> list[Violation]:
+    """The model fits at the context and batch, runs on the chosen runtime, and meets the speeds asked."""
+    req = ctx.request.require
+    est = estimate_build(ctx)
+    if est is None:
+        return []
+    out = []
+    layers = ctx.request.workload.model if ctx.request.workload else ""
+    placed = sum(c.layers or 0 for c in ctx.cards) + ctx.build.cpu_layers
+    model_layers = ctx.catalog.entries[layers].layers if layers else 0  # type: ignore[union-attr]
+    explicit = (
+        all(c.layers is not None for c in ctx.cards) and ctx.build.split == "layer" and ctx.system is None
+    )
+    if req.model_fits and explicit and ctx.cards and placed != model_layers:
+        out.append(V("model fits memory", f"{placed} of {model_layers} layers placed"))
+    if req.model_fits and not est.fits:
+        out.append(
+            V("model fits memory", f"{est.shortfall_gb:.1f} GB short at the requested context and batch")
+        )
+    if est.errors:
+        out.append(V("runtime", "; ".join(est.errors)))
+    checks = (
+        ("min_decode", est.decode_tokens_per_s, req.min_decode_tokens_per_s),
+        ("min_prefill", est.prefill_tokens_per_s, req.min_prefill_tokens_per_s),
+        ("min_batch", est.batch_tokens_per_s, req.min_batch_tokens_per_s),
+    )
+    for name, have, need in checks:
+        if need and (have is None or have < need * (1 - 1e-6)):
+            out.append(V(name, f"{have or 0:.1f} tokens/s; at least {need:g}"))
+    return out
+
+
+def throughput_json(ctx: Ctx) -> dict[str, Any] | None:
+    est = estimate_build(ctx)
+    return None if est is None else est.to_json()

@@ -1,0 +1,132 @@
+"""Explain an infeasible request: which user-facing rules conflict, and the smallest move of each that fixes it."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from ortools.sat.python import cp_model
+
+from planner.model import BuildModel, build_model
+from planner.resolve import Instance
+
+
+def _feasible(bm: BuildModel, assumptions: list[Any], seconds: float) -> tuple[int, cp_model.CpSolver]:
+    m = bm.m
+    m.ClearAssumptions()
+    m.AddAssumptions(assumptions)
+    s = cp_model.CpSolver()
+    s.parameters.max_time_in_seconds = max(0.1, seconds)
+    s.parameters.num_search_workers = 1
+    return s.Solve(m), s
+
+
+def conflict(bm: BuildModel, budget_s: float) -> list[str]:
+    """A minimal set of guard names that together cannot hold (deletion-shrunk unsat core)."""
+    names = list(bm.guards)
+    status, s = _feasible(bm, [bm.guards[n] for n in names], budget_s)
+    if status != cp_model.INFEASIBLE:
+        return []
+    core_idx = set(s.SufficientAssumptionsForInfeasibility())
+    core = [n for n in names if bm.guards[n].Index() in core_idx] or names
+    deadline = time.monotonic() + budget_s
+    for n in list(core):
+        if len(core) == 1 or time.monotonic() > deadline:
+            break
+        trial = [bm.guards[x] for x in core if x != n]
+        st, _ = _feasible(bm, trial, max(0.2, (deadline - time.monotonic()) / max(1, len(core))))
+        if st == cp_model.INFEASIBLE:
+            core.remove(n)
+    return core
+
+
+def smallest_move(inst: Instance, name: str, info: dict[str, Any], split: str, seconds: float) -> str:
+    """Relax one rule, keep the rest, and find how far it must move."""
+    bm = build_model(inst, split)
+    m = bm.m
+    for n, lit in bm.guards.items():
+        m.Add(lit == (0 if n == name else 1))
+    measure = info.get("measure")
+    target = {
+        "cost": ("cost", 1),
+        "gpu_count": ("gpu_count", 1),
+        "neg_gpu_count": ("gpu_count", -1),
+        "neg_vram": ("vram_mb", -1),
+        "time_decode": ("time_decode", 1),
+        "time_prefill": ("time_prefill", 1),
+        "time_batch": ("time_batch", 1),
+        "wall": ("wall_mw", 1),
+    }.get(str(measure))
+    if target:
+        expr = bm.exprs[target[0]]
+        m.Minimize(expr if target[1] > 0 else -expr)
+    s = cp_model.CpSolver()
+    s.parameters.max_time_in_seconds = seconds
+    s.parameters.num_search_workers = 2
+    status = s.Solve(m)
+    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return f"relaxing {name} alone is not enough"
+    req = inst.request
+    v = int(s.Value(bm.exprs[target[0]])) if target else 0
+    if measure == "cost":
+        return f"raise the budget by ${v - req.budget_usd:,.0f} (to ${v:,.0f})"
+    if measure == "gpu_count":
+        return f"allow {v} GPUs (max_gpus is {req.require.max_gpus})"
+    if measure == "neg_gpu_count":
+        return f"accept {v} GPUs (min_gpus is {req.require.min_gpus})"
+    if measure == "neg_vram":
+        return f"lower min_vram_gb to {v / 1024:g} GB"
+    if measure and str(measure).startswith("time_"):
+        key = str(measure)[5:]
+        scale = (
+            req.workload.prompt
+            if key == "prefill" and req.workload
+            else (req.workload.batch if key == "batch" and req.workload else 1)
+        )
+        tps = scale * 1e9 / v if v else 0
+        return f"lower min_{key}_tokens_per_s to {tps:.1f}"
+    if measure == "wall":
+        limit = sum(c.limit_w for c in inst.circuits)
+        return f"give the site {v / 1000 - limit:,.0f} W more continuous capacity (another circuit, or 240 V)"
+    if measure == "chassis_kinds":
+        kind = next(
+            (h.entry.chassis_kind for h, c in zip(inst.chassis, bm.chassis, strict=True) if s.Value(c)),
+            "a server barebone",
+        )
+        return f"allow {kind} enclosures"
+    if measure == "fit":
+        return "the model does not fit within the other rules: allow offload, a smaller quant or a shorter context"
+    if measure == "owned":
+        return f"set allow_unused_owned: true (owned {info.get('part')} cannot be part of a valid build here)"
+    return f"drop the rule {name!r}"
+
+
+def explain(inst: Instance, params: Any, seconds: float = 8.0) -> dict[str, Any]:
+    """The conflicting rules and, for each, the smallest change that makes the request feasible."""
+    split = "layer"
+    bm = build_model(inst, split)
+    if not bm.guards:
+        return {"conflict": ["the physical rules alone admit no build from this catalogue"], "fixes": []}
+    core = conflict(bm, seconds / 2)
+    if not core:
+        return {"conflict": ["no build found within the time limit (not proven infeasible)"], "fixes": []}
+    per = max(0.5, seconds / 2 / len(core))
+    fixes = [smallest_move(inst, n, bm.guard_info.get(n, {}), split, per) for n in core]
+    return {"conflict": [_describe(inst, n) for n in core], "fixes": fixes, "rules": core}
+
+
+def _describe(inst: Instance, name: str) -> str:
+    req = inst.request
+    text = {
+        "budget": f"budget ${req.budget_usd:,.0f}",
+        "max_gpus": f"at most {req.require.max_gpus} GPUs",
+        "min_gpus": f"at least {req.require.min_gpus} GPUs",
+        "min_vram": f"at least {req.require.min_vram_gb:g} GB VRAM",
+        "min_decode": f"at least {req.require.min_decode_tokens_per_s:g} decode tokens/s",
+        "min_prefill": f"at least {req.require.min_prefill_tokens_per_s:g} prompt tokens/s",
+        "min_batch": f"at least {req.require.min_batch_tokens_per_s:g} batched tokens/s",
+        "model_fits": "the model must fit",
+        "chassis_kinds": f"enclosures limited to {', '.join(req.require.chassis_kinds)}",
+        "wall_total": "total power within the site's circuits",
+    }
+    return text.get(name, name)

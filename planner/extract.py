@@ -1,0 +1,109 @@
+"""Read a solved model back into a concrete Build: parts, each card's slot and PSU, layers, circuits."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from planner.model.core import BuildModel
+from planner.model.money import riser_for
+from planner.schema.build import Build, GpuUse, PartCount, PsuUse
+
+
+def extract_build(solver: Any, bm: BuildModel, split: str) -> Build:
+    """The build the solver chose, with a concrete placement for every card."""
+    inst, val = bm.inst, solver.Value
+    p = next(i for i, v in enumerate(bm.plat) if val(v))
+    plat = inst.platforms[p]
+    b = plat.board_index
+    cards: list[str] = []
+    for i, opt in enumerate(inst.gpus):
+        cards.extend([opt.id] * val(bm.gpus.n[i]))
+    direct_by_class: dict[tuple[int, int], list[str]] = {}
+    riser_cards: list[str] = []
+    for i, opt in enumerate(inst.gpus):
+        direct_by_class.setdefault(bm.gpu_class(i), []).extend([opt.id] * val(bm.gpus.direct[i]))
+        riser_cards.extend([opt.id] * val(bm.gpus.on_riser[i]))
+    placed: list[dict[str, Any]] = []
+    s = bm.slots
+    for (pp, q, cls), v in sorted(s.direct.items(), key=lambda kv: kv[0][1]):
+        if pp == b and val(v):
+            placed.append({"id": direct_by_class[cls].pop(), "slot": q, "mount": "direct"})
+    for (pp, cls), v in s.bay.items():
+        for _ in range(val(v) if pp == b else 0):
+            placed.append({"id": direct_by_class[cls].pop(), "mount": "bay"})
+    risers: dict[str, int] = {}
+    outputs = inst.bifurcation.entry.outputs if inst.bifurcation else 0
+    for (pp, q), v in sorted(s.riser.items()):
+        if pp == b and val(v):
+            placed.append({"id": riser_cards.pop(), "slot": q, "mount": "riser"})
+            _count(risers, riser_for(bm, p, "slot", _gen(plat, q)).id)
+    for (pp, q), v in sorted(s.bifurcated.items()):
+        if pp == b and val(v):
+            _count(risers, inst.bifurcation.id)  # type: ignore[union-attr]
+            for _ in range(outputs):
+                if riser_cards:
+                    placed.append({"id": riser_cards.pop(), "slot": q, "mount": "bifurcated"})
+                    _count(risers, riser_for(bm, p, "slot", _gen(plat, q)).id)
+    for (pp, k), v in sorted(s.port.items()):
+        for _ in range(val(v) if pp == b else 0):
+            port = plat.entry.ports[k]
+            placed.append({"id": riser_cards.pop(), "port": k, "mount": "port"})
+            _count(risers, riser_for(bm, p, port.kind, port.gen).id)
+    _assign_psus(solver, bm, placed)
+    _assign_layers(solver, bm, placed, split)
+    psus = []
+    for per_k in bm.psus.u:
+        for k, per_i in enumerate(per_k):
+            for i, u in enumerate(per_i):
+                if val(u):
+                    opt = inst.psus[k]
+                    psus.append(
+                        PsuUse(id=opt.psu.id, breakout=opt.breakout.id if opt.breakout else None, circuit=i)
+                    )
+    mem = next((o for o, v in zip(inst.memory[p], bm.mem[p], strict=True) if val(v)), None)
+    chassis = next((c.id for c, v in zip(inst.chassis, bm.chassis, strict=True) if val(v)), None)
+    return Build(
+        board=None if plat.is_server else plat.board.id,
+        server=plat.board.id if plat.is_server else None,
+        cpu=plat.cpu.id,
+        cpu_count=plat.sockets,
+        memory=PartCount(id=mem.dimm.id, count=mem.count) if mem else None,
+        chassis=chassis,
+        gpus=tuple(GpuUse(**c) for c in placed),
+        psus=tuple(psus),
+        risers=tuple(PartCount(id=r, count=n) for r, n in sorted(risers.items())),
+        cpu_layers=val(bm.cpu_layers) if hasattr(bm, "cpu_layers") else 0,
+        split=split if len(placed) > 1 else "layer",
+    )
+
+
+def _count(d: dict[str, int], key: str) -> None:
+    d[key] = d.get(key, 0) + 1
+
+
+def _gen(plat: Any, q: int) -> int:
+    return int(next(s.gen for s in plat.entry.slots if s.position == q))
+
+
+def _assign_psus(solver: Any, bm: BuildModel, placed: list[dict[str, Any]]) -> None:
+    """Give each card the PSU instance the solver's feed counts say (instances in use, in order)."""
+    if not any(solver.Value(v) for per_k in bm.psus.u[0] for v in per_k):
+        return  # a server feeds its own cards
+    for i, opt in enumerate(bm.inst.gpus):
+        feeds = []
+        for j in range(len(bm.psus.u)):
+            feeds.extend([j] * solver.Value(bm.psus.feeds[j][i]))
+        for card in placed:
+            if card["id"] == opt.id and "psu" not in card and feeds:
+                card["psu"] = feeds.pop()
+
+
+def _assign_layers(solver: Any, bm: BuildModel, placed: list[dict[str, Any]], split: str) -> None:
+    """Spread each option's layers over its cards as evenly as its per-card capacity allows."""
+    if bm.inst.request.workload is None or split == "tensor" or not hasattr(bm, "layers"):
+        return
+    for i, opt in enumerate(bm.inst.gpus):
+        mine = [c for c in placed if c["id"] == opt.id]
+        total = solver.Value(bm.layers[i])
+        for k, card in enumerate(mine):
+            card["layers"] = total // len(mine) + (1 if k < total % len(mine) else 0)

@@ -1,0 +1,85 @@
+"""Load request files and constraint files (defaults plus user files) into their schema objects."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from planner.catalog import Catalog, data_dir
+from planner.load import Document, InputError, Problem, nearest, parse, read_yaml, register_union_tags
+from planner.schema.request import Request
+from planner.schema.rules import ConstraintFile, Rules
+
+register_union_tags(["forbid", "require", "at_most", "at_least", "limit", "if_then"])
+
+
+def load_rules(user_files: Sequence[Path | str] = ()) -> Rules:
+    """The shipped defaults with each user file applied: sections replace, rules add up."""
+    default = data_dir("constraints") / "default.yaml"
+    docs = [read_yaml(default), *(read_yaml(p) for p in user_files)]
+    problems: list[Problem] = []
+    sections: dict[str, object] = {}
+    rules = []
+    for doc in docs:
+        if doc.data is None:
+            continue
+        try:
+            cf: ConstraintFile = parse(doc, ConstraintFile)
+        except InputError as exc:
+            problems.extend(exc.problems)
+            continue
+        for name in ("power", "pcie", "cooling", "memory"):
+            value = getattr(cf, name)
+            if value is not None:
+                sections[name] = value
+        rules.extend((f"{doc.path}#{i + 1}", rule) for i, rule in enumerate(cf.rules))
+    if problems:
+        raise InputError(problems)
+    missing = [n for n in ("power", "pcie", "cooling", "memory") if n not in sections]
+    if missing:
+        raise InputError([Problem(str(default), None, "", f"sections missing: {', '.join(missing)}", "")])
+    return Rules(**sections, rules=tuple(rules))  # type: ignore[arg-type]
+
+
+@dataclass(frozen=True)
+class LoadedRequest:
+    """A validated request and the document it came from (for locating later errors)."""
+
+    request: Request
+    doc: Document
+
+
+def load_request(path: Path | str, catalog: Catalog) -> LoadedRequest:
+    """Parse a request and check every id it names against the catalogue."""
+    doc = read_yaml(path)
+    if not isinstance(doc.data, dict):
+        raise InputError([Problem(doc.path, 1, "", "a request is a mapping", "start with budget_usd: ...")])
+    req: Request = parse(doc, Request)
+    problems = []
+    for i, owned in enumerate(req.owned):
+        if owned.id not in catalog:
+            problems.append(
+                Problem(
+                    doc.path,
+                    doc.line_of(("owned", i, "id")),
+                    f"owned[{i}].id",
+                    f"unknown part {owned.id!r}",
+                    nearest(owned.id, catalog.entries),
+                )
+            )
+    if req.workload is not None:
+        models = [e.id for e in catalog.of_kind("llm")]
+        if req.workload.model not in models:
+            problems.append(
+                Problem(
+                    doc.path,
+                    doc.line_of(("workload", "model")),
+                    "workload.model",
+                    f"unknown model {req.workload.model!r}",
+                    nearest(req.workload.model, models) or "see `planner catalog list --kind llm`",
+                )
+            )
+    if problems:
+        raise InputError(problems)
+    return LoadedRequest(req, doc)

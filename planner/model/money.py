@@ -1,0 +1,91 @@
+"""Part counts by id, the cost of the build (owned parts free), the budget and owned-part rules."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from planner.model.core import BuildModel, LinearExpr
+
+
+def part_counts(bm: BuildModel) -> dict[str, list[tuple[Any, Any]]]:
+    """For every part id: (count expression, unit price) terms; an id may appear in several roles."""
+    inst = bm.inst
+    out: dict[str, list[tuple[Any, Any]]] = {}
+
+    def add(part_id: str, count: LinearExpr, price: int | None) -> None:
+        out.setdefault(part_id, []).append((count, price or 0))
+
+    for o, v in zip(inst.gpus, bm.gpus.n, strict=True):
+        add(o.id, v, o.price_usd)
+    for p, v in zip(inst.platforms, bm.plat, strict=True):
+        add(p.board.id, v, p.board.price_usd)
+        add(p.cpu.id, v * p.sockets, p.cpu.price_usd)
+    for o, v in zip(inst.chassis, bm.chassis, strict=True):
+        add(o.id, v, o.price_usd)
+    for p, opts in inst.memory.items():
+        for o, v in zip(opts, bm.mem[p], strict=True):
+            add(o.dimm.id, v * o.count, o.dimm.price_usd)
+    for k, opt in enumerate(inst.psus):
+        used = sum(bm.psus.u[j][k][i] for j in range(len(bm.psus.u)) for i in range(len(inst.circuits)))
+        add(opt.psu.id, used, opt.psu.price_usd)
+        if opt.breakout:
+            add(opt.breakout.id, used, opt.breakout.price_usd)
+    for (p, q), v in bm.slots.riser.items():
+        r = riser_for(bm, p, "slot", _slot_gen(bm, p, q))
+        if r:
+            add(r.id, v, r.price_usd)
+    for (p, q), v in bm.slots.bifurcated.items():
+        b = inst.bifurcation
+        r = riser_for(bm, p, "slot", _slot_gen(bm, p, q))
+        if b and r:
+            add(b.id, v, b.price_usd)
+            add(r.id, v * b.entry.outputs, r.price_usd)
+    for (p, k), v in bm.slots.port.items():
+        port = inst.boards[p].entry.ports[k]
+        r = riser_for(bm, p, port.kind, port.gen)
+        if r:
+            add(r.id, v, r.price_usd)
+    return out
+
+
+def _slot_gen(bm: BuildModel, b: int, q: int) -> int:
+    return next(s.gen for s in bm.inst.boards[b].entry.slots if s.position == q)
+
+
+def riser_for(bm: BuildModel, p: int, host: str, gen: int) -> Any:
+    """The riser used from a host connector of a generation: the cheapest that holds it, else a lower gen."""
+    for g in range(min(gen, 5), 2, -1):
+        r = bm.inst.risers.get((host, g))
+        if r is not None:
+            return r
+    return None
+
+
+def fits_budget(bm: BuildModel) -> None:
+    """Total cost, owned parts free, within the budget; owned parts used unless allowed otherwise."""
+    m, inst = bm.m, bm.inst
+    owned = {o.id: o.count for o in inst.request.owned}
+    terms = []
+    counts = part_counts(bm)
+    bm.exprs["counts"] = {pid: sum(c for c, _ in roles) for pid, roles in counts.items()}
+    for pid, roles in counts.items():
+        count = bm.exprs["counts"][pid]
+        price = max(pr for _, pr in roles)
+        if pid in owned:
+            paid = m.NewIntVar(0, 64, f"paid[{pid}]")
+            m.Add(paid >= count - owned[pid])
+            terms.append(paid * price)
+        else:
+            terms.extend(c * pr for c, pr in roles)
+    cost = m.NewIntVar(0, 10_000_000, "cost_usd")
+    m.Add(cost == sum(terms))
+    bm.exprs["cost"] = cost
+    budget = int(inst.request.budget_usd)
+    bm.enforce("budget", [m.Add(cost <= budget)], measure="cost", limit=budget)
+    if not inst.request.allow_unused_owned:
+        for pid, n in owned.items():
+            if pid in bm.exprs["counts"]:
+                bm.enforce(f"owned[{pid}]", [m.Add(bm.exprs["counts"][pid] >= n)], measure="owned", part=pid)
+            else:
+                # The owned part cannot be used at all here (filtered out): the guard alone fails.
+                bm.enforce(f"owned[{pid}]", [m.Add(bm.m.NewConstant(0) >= 1)], measure="owned", part=pid)

@@ -1,0 +1,162 @@
+"""Rules that put cards somewhere real: one platform, a chassis that takes it, slots, risers, lanes."""
+
+from __future__ import annotations
+
+from planner.model.core import BuildModel
+from planner.schema import Board, Server
+
+
+def one_platform(bm: BuildModel) -> None:
+    """Exactly one board+CPU (or server+CPU), and a chassis unless the server is its own."""
+    m = bm.m
+    m.AddExactlyOne(bm.plat)
+    m.Add(sum(bm.chassis) == 1 - bm.server_sel)
+    for p, v in enumerate(bm.plat):
+        if bm.inst.memory.get(p):
+            m.Add(sum(bm.mem[p]) == v)
+        else:
+            m.Add(v == 0)
+    for b, bv in zip(bm.inst.boards, bm.board_sel, strict=True):
+        if isinstance(b.entry, Board):
+            fitting = [
+                c
+                for c, h in zip(bm.chassis, bm.inst.chassis, strict=True)
+                if b.entry.form_factor in h.entry.form_factors
+            ]
+            m.Add(bv <= sum(fitting))
+
+
+def cards_in_slots(bm: BuildModel) -> None:
+    """Each card sits in a slot, a server bay, on a riser from a slot, a bifurcated slot or a port.
+
+    A card directly in a slot covers its width (plus a gap under open-air coolers) of back-plate
+    positions; no two occupants share a position, and the card must end within the chassis slots.
+    """
+    inst, m, s = bm.inst, bm.m, bm.slots
+    min_lanes = inst.min_lanes
+    classes = sorted({bm.gpu_class(i) for i in range(len(inst.gpus))})
+    outputs = inst.bifurcation.entry.outputs if inst.bifurcation else 0
+    room_for: dict[int, object] = {}
+    for b, (board, bv) in enumerate(zip(inst.boards, bm.board_sel, strict=True)):
+        entry = board.entry
+        if isinstance(entry, Server):
+            for cls in classes:
+                s.bay[(b, cls)] = m.NewIntVar(0, entry.gpu_positions, f"bay[{board.id}:{cls}]")
+            m.Add(sum(s.bay[(b, cls)] for cls in classes) <= entry.gpu_positions * bv)
+            continue
+        last = max((sl.position for sl in entry.slots), default=0)
+        cover: dict[int, list] = {q: [] for q in range(1, last + 1)}
+        for sl in entry.slots:
+            if sl.lanes < min_lanes:
+                continue
+            q = sl.position
+            if sl.size == 16:
+                for width, span in classes:
+                    v = m.NewBoolVar(f"slot[{board.id}:{q}:{width}/{span}]")
+                    s.direct[(b, q, (width, span))] = v
+                    for r in range(q, min(last, q + span - 1) + 1):
+                        cover[r].append(v)
+                    # The card must end within the chassis' expansion slots.
+                    m.Add(v <= _closed_case_with(bm, q + width - 1, room_for))
+            z = m.NewBoolVar(f"riser[{board.id}:{q}]")
+            s.riser[(b, q)] = z
+            cover[q].append(z)
+            two = [x for x in sl.bifurcation if x.count("x") == 2]
+            if inst.bifurcation and two and sl.lanes // 2 >= min_lanes:
+                bif = m.NewBoolVar(f"bifurcate[{board.id}:{q}]")
+                s.bifurcated[(b, q)] = bif
+                cover[q].append(bif)
+        for occupants in cover.values():
+            if occupants:
+                m.Add(sum(occupants) <= bv)
+        for k, port in enumerate(entry.ports):
+            if port.lanes >= min_lanes and (port.kind, port.gen) in _kits(bm):
+                s.port[(b, k)] = m.NewIntVar(0, port.count, f"port[{board.id}:{port.kind}{k}]")
+                m.Add(s.port[(b, k)] <= port.count * bv)
+    for p in range(len(inst.platforms)):
+        _cpu_lanes(bm, p)
+    g = bm.gpus
+    for i in range(len(inst.gpus)):
+        m.Add(g.n[i] == g.direct[i] + g.on_riser[i])
+    for cls in classes:
+        members = [g.direct[i] for i in range(len(inst.gpus)) if bm.gpu_class(i) == cls]
+        placed = [v for (_, _, c), v in s.direct.items() if c == cls]
+        bays = [v for (_, c), v in s.bay.items() if c == cls]
+        m.Add(sum(members) == sum(placed) + sum(bays))
+    m.Add(sum(g.on_riser) == s.riser_sources(outputs))
+    riser_room = sum(c * h.entry.riser_positions for c, h in zip(bm.chassis, inst.chassis, strict=True))
+    m.Add(sum(g.on_riser) <= riser_room)
+    # Open frames hold every card on a riser; server bays take cards directly.
+    open_frame = sum(
+        c for c, h in zip(bm.chassis, inst.chassis, strict=True) if h.entry.chassis_kind == "open-frame"
+    )
+    m.Add(sum(s.direct.values()) <= 16 * (1 - open_frame))
+
+
+def _closed_case_with(bm: BuildModel, slots: int, cache: dict[int, object]) -> object:
+    """A literal: the chosen chassis is a closed case with at least this many expansion slots."""
+    if slots not in cache:
+        v = bm.m.NewBoolVar(f"case_slots>={slots}")
+        bm.m.Add(
+            v
+            == sum(
+                c
+                for c, h in zip(bm.chassis, bm.inst.chassis, strict=True)
+                if h.entry.expansion_slots >= slots and h.entry.chassis_kind != "open-frame"
+            )
+        )
+        cache[slots] = v
+    return cache[slots]
+
+
+def _kits(bm: BuildModel) -> set[tuple[str, int]]:
+    return {(host, gen) for host, gen in bm.inst.risers if host != "slot"}
+
+
+def _cpu_lanes(bm: BuildModel, p: int) -> None:
+    """Lanes of the CPU-fed slots in use stay within what the CPU(s) give."""
+    inst, s = bm.inst, bm.slots
+    plat = inst.platforms[p]
+    b = plat.board_index
+    budget = plat.cpu_entry.pcie_lanes * plat.sockets
+    total_possible = sum(sl.lanes for sl in plat.entry.slots if sl.link == "cpu") + sum(
+        pt.lanes * pt.count for pt in plat.entry.ports if pt.link == "cpu"
+    )
+    if total_possible <= budget:
+        return
+    used = []
+    for sl in plat.entry.slots:
+        if sl.link != "cpu":
+            continue
+        vars_here = [v for (bb, q, _), v in s.direct.items() if bb == b and q == sl.position]
+        vars_here += [
+            v
+            for (bb, q), v in list(s.riser.items()) + list(s.bifurcated.items())
+            if bb == b and q == sl.position
+        ]
+        used.extend(v * sl.lanes for v in vars_here)
+    for k, port in enumerate(plat.entry.ports):
+        if (b, k) in s.port and port.link == "cpu":
+            used.append(s.port[(b, k)] * port.lanes)
+    if used:
+        bm.m.Add(sum(used) <= budget + total_possible * (1 - bm.plat[p]))
+
+
+def cards_fit_chassis(bm: BuildModel) -> None:
+    """Cards no longer than the chassis (or server) takes; servers take cards no wider than their bays."""
+    inst, m, g = bm.inst, bm.m, bm.gpus
+    for i in range(len(inst.gpus)):
+        gpu = g.entry(i)
+        homes = [
+            c
+            for c, h in zip(bm.chassis, inst.chassis, strict=True)
+            if gpu.length_mm <= h.entry.max_gpu_length_mm
+        ]
+        homes += [
+            v
+            for b, v in zip(inst.boards, bm.board_sel, strict=True)
+            if isinstance(b.entry, Server)
+            and gpu.length_mm <= b.entry.max_gpu_length_mm
+            and gpu.slot_width <= b.entry.max_gpu_slot_width
+        ]
+        m.Add(g.n[i] <= bm.max_gpus * sum(homes))

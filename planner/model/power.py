@@ -1,0 +1,174 @@
+"""Electrical rules: PSU capacity with headroom, transients, connectors, and the wall circuits."""
+
+from __future__ import annotations
+
+import math
+
+from planner.facts import card_peak_w, efficiency, eps_as_8pin, psu_peak_w, psu_sustained_w
+from planner.model.core import BuildModel
+from planner.schema import Server
+
+
+def psus_feed_cards(bm: BuildModel) -> None:
+    """Every card is fed by one PSU instance; the first instance is an ATX unit that also feeds the board.
+
+    Server barebones feed cards from their own PSUs instead.
+    """
+    inst, m, ps, g = bm.inst, bm.m, bm.psus, bm.gpus
+    n_j = len(ps.u)
+    for j in range(n_j):
+        m.Add(ps.used(j) <= 1 - bm.server_sel)
+        if j + 1 < n_j:
+            m.Add(ps.used(j) >= ps.used(j + 1))  # symmetry: fill instances in order
+        for i in range(len(inst.gpus)):
+            m.Add(ps.feeds[j][i] <= bm.max_gpus * ps.used(j))
+    atx_first = sum(v for k, per_k in enumerate(ps.u[0]) for v in per_k if ps.options[k].entry.form == "atx")
+    m.Add(atx_first == 1 - bm.server_sel)
+    # ATX units sit in the chassis' PSU bays; server PSUs on breakout boards mount outside or on a frame.
+    atx = sum(
+        v
+        for per_j in ps.u
+        for k, per_k in enumerate(per_j)
+        for v in per_k
+        if ps.options[k].entry.form == "atx"
+    )
+    m.Add(atx <= sum(c * h.entry.psu_bays for c, h in zip(bm.chassis, inst.chassis, strict=True)))
+    for i in range(len(inst.gpus)):
+        fed = sum(ps.feeds[j][i] for j in range(n_j))
+        m.Add(fed <= g.n[i])
+        m.Add(fed >= g.n[i] - bm.max_gpus * bm.server_sel)
+
+
+def power_within_psu_capacity(bm: BuildModel) -> None:
+    """Sustained load within each PSU's rating less headroom; millisecond peaks within its transient rating."""
+    inst, m, ps, g = bm.inst, bm.m, bm.psus, bm.gpus
+    rules = inst.rules
+    platform = bm.platform_w
+    for j in range(len(ps.u)):
+        cards = sum(ps.feeds[j][i] * math.ceil(g.entry(i).tdp_w) for i in range(len(inst.gpus)))
+        peaks = sum(ps.feeds[j][i] * math.ceil(card_peak_w(g.entry(i), rules)) for i in range(len(inst.gpus)))
+        base = platform if j == 0 else 0
+        m.Add(ps.load_w[j] == cards + base)
+        volts = [c.volts for c in inst.circuits]
+        m.Add(ps.load_w[j] <= ps.capacity_w(j, lambda o, i: psu_sustained_w(o.entry, volts[i], rules)))
+        m.Add(peaks + base <= ps.capacity_w(j, lambda o, i: psu_peak_w(o.entry, volts[i], rules)))
+    for p, (plat, v) in enumerate(zip(inst.platforms, bm.plat, strict=True)):
+        if isinstance(plat.entry, Server):
+            sustained, peak = _server_capacity(bm, p)
+            m.Add(bm.cards_w + platform <= int(sustained)).OnlyEnforceIf(v)
+            m.Add(bm.cards_peak_w + platform <= int(peak)).OnlyEnforceIf(v)
+
+
+def _server_capacity(bm: BuildModel, p: int) -> tuple[float, float]:
+    """A server's usable sustained and peak watts: non-redundant PSUs at the site's lowest voltage."""
+    srv = bm.inst.platforms[p].entry
+    volts = min(c.volts for c in bm.inst.circuits)
+    each = srv.psu_w_low_line if volts <= 150 else srv.psu_w  # type: ignore[union-attr]
+    active = srv.psu_count - srv.psu_redundant  # type: ignore[union-attr]
+    rules = bm.inst.rules.power
+    return active * each * (1 - rules.psu_load_headroom), active * each * rules.psu_transient_tolerance[
+        "server"
+    ]
+
+
+def enough_connectors(bm: BuildModel) -> None:
+    """Each PSU's leads cover its cards: native 12VHPWR and EPS first, 8-pin adapters for the rest."""
+    inst, m, ps, g = bm.inst, bm.m, bm.psus, bm.gpus
+    eps_cpu = sum(
+        v * p.sockets * inst.rules.power.eps_per_socket
+        for p, v in zip(inst.platforms, bm.plat, strict=True)
+        if not p.is_server
+    )
+    for j in range(len(ps.u)):
+
+        def supply(attr: str, j: int = j) -> object:
+            return ps.capacity_w(j, lambda o, i: _leads(o, attr))
+
+        native_h, native_e, need8 = [], [], []
+        for i in range(len(inst.gpus)):
+            gpu = g.entry(i)
+            f = ps.feeds[j][i]
+            need8.append(f * (gpu.power.pcie_8pin + gpu.power.pcie_6pin))
+            if gpu.power.hpwr_12v:
+                s = m.NewIntVar(0, bm.max_gpus * gpu.power.hpwr_12v, f"hpwr_native[{j},{gpu.id}]")
+                m.Add(s <= f * gpu.power.hpwr_12v)
+                native_h.append(s)
+                need8.append((f * gpu.power.hpwr_12v - s) * bm.hpwr_leads(i))
+            if gpu.power.eps_8pin:
+                e = m.NewIntVar(0, bm.max_gpus * gpu.power.eps_8pin, f"eps_native[{j},{gpu.id}]")
+                m.Add(e <= f * gpu.power.eps_8pin)
+                native_e.append(e)
+                need8.append((f * gpu.power.eps_8pin - e) * eps_as_8pin())
+        m.Add(sum(native_h) <= supply("hpwr_12v"))
+        m.Add(sum(native_e) + (eps_cpu if j == 0 else 0) <= supply("eps_8pin"))
+        m.Add(sum(need8) <= supply("pcie_8pin") + supply("pcie_6pin"))
+    for p, (plat, v) in enumerate(zip(inst.platforms, bm.plat, strict=True)):
+        if plat.is_server:
+            gp = plat.entry.gpu_power  # type: ignore[union-attr]
+            need = sum(
+                g.n[i]
+                * (
+                    g.entry(i).power.pcie_8pin
+                    + g.entry(i).power.pcie_6pin
+                    + g.entry(i).power.hpwr_12v * bm.hpwr_leads(i)
+                    + g.entry(i).power.eps_8pin
+                )
+                for i in range(len(inst.gpus))
+            )
+            m.Add(need <= gp.pcie_8pin + gp.eps_8pin + gp.pcie_6pin + gp.hpwr_12v * 4).OnlyEnforceIf(v)
+
+
+def _leads(opt: object, attr: str) -> int:
+    psu_leads = getattr(opt.psu.entry.connectors, attr)  # type: ignore[attr-defined]
+    brk = getattr(opt.breakout.entry.connectors, attr) if opt.breakout else 0  # type: ignore[attr-defined]
+    return int(psu_leads + brk)
+
+
+def within_wall_circuits(bm: BuildModel) -> None:
+    """Wall draw (DC load / efficiency) of the PSUs on each circuit within its continuous limit."""
+    inst, m, ps = bm.inst, bm.m, bm.psus
+    big = 100_000 * 2000
+    for j in range(len(ps.u)):
+        for k, per_k in enumerate(ps.u[j]):
+            inv = math.ceil(1000 / efficiency(ps.options[k].entry, inst.rules))
+            for i, u in enumerate(per_k):
+                m.Add(ps.wall_mw[j][i] >= ps.load_w[j] * inv - big * (1 - u))
+    # A valid cut without big-M: all DC load, at the best efficiency on offer, within all circuits.
+    # It carries the site limit into the LP relaxation, which the per-PSU terms above cannot.
+    best = max(
+        [efficiency(o.entry, inst.rules) for o in inst.psus]
+        + [inst.rules.power.efficiency.get("platinum", 0.92)]
+    )
+    site = sum(c.limit_w for c in inst.circuits)
+    bm.enforce("wall_total", [m.Add(bm.cards_w + bm.platform_w <= int(site * best))], measure="wall")
+    walls = []
+    for i, c in enumerate(inst.circuits):
+        on_circuit = sum(ps.wall_mw[j][i] for j in range(len(ps.u)))
+        server = _server_wall_mw(bm, i)
+        walls.append(on_circuit + server)
+        bm.enforce(
+            f"wall_circuit[{c.label}]",
+            [m.Add(on_circuit + server <= int(c.limit_w * 1000))],
+            measure="wall",
+            circuit=i,
+        )
+    bm.exprs["wall_mw"] = sum(walls)
+
+
+def _server_wall_mw(bm: BuildModel, circuit: int) -> object:
+    """A server's wall draw on one circuit: its cords spread evenly over the circuits."""
+    inst = bm.inst
+    parts = []
+    n_c = len(inst.circuits)
+    for p, (plat, v) in enumerate(zip(inst.platforms, bm.plat, strict=True)):
+        if not plat.is_server:
+            continue
+        srv = plat.entry
+        cords = [srv.psu_count // n_c + (1 if c < srv.psu_count % n_c else 0) for c in range(n_c)]  # type: ignore[union-attr]
+        share = cords[circuit] / srv.psu_count  # type: ignore[union-attr]
+        inv = 1000 / inst.rules.power.efficiency.get("platinum", 0.92)
+        w = bm.m.NewIntVar(0, 200_000_000, f"server_wall_mw[{p},c{circuit}]")
+        load = bm.cards_w + bm.platform_w
+        bm.m.Add(w >= load * math.ceil(inv * share) - 200_000_000 * (1 - v))
+        parts.append(w)
+    return sum(parts)

@@ -1,0 +1,118 @@
+"""The user's requirements and rules: GPU counts, VRAM, vendors, enclosures, cooling, and constraint files."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from planner.model.core import BuildModel
+from planner.resolve import matches
+
+
+def gpu_requirements(bm: BuildModel) -> None:
+    """GPU count range, minimum VRAM, allowed vendors and enclosures, NVLink."""
+    inst, m, g = bm.inst, bm.m, bm.gpus
+    req = inst.request.require
+    count = bm.gpu_count
+    bm.exprs["gpu_count"] = count
+    bm.exprs["vram_mb"] = sum(
+        v * int(o.entry.memory_gb * 1024 * o.entry.gpus_per_card) for o, v in zip(g.options, g.n, strict=True)
+    )
+    bm.exprs["bandwidth"] = sum(
+        v * int(round(o.entry.bandwidth_gbs * o.entry.gpus_per_card))
+        for o, v in zip(g.options, g.n, strict=True)
+    )
+    bm.enforce("max_gpus", [m.Add(count <= req.max_gpus)], measure="gpu_count", limit=req.max_gpus)
+    if req.min_gpus:
+        bm.enforce("min_gpus", [m.Add(count >= req.min_gpus)], measure="neg_gpu_count", limit=req.min_gpus)
+    if req.min_vram_gb:
+        bm.enforce(
+            "min_vram",
+            [m.Add(bm.exprs["vram_mb"] >= int(req.min_vram_gb * 1024))],
+            measure="neg_vram",
+            limit=req.min_vram_gb,
+        )
+    if set(req.chassis_kinds) != {"tower", "rack", "open-frame"}:
+        banned = [
+            c
+            for c, h in zip(bm.chassis, inst.chassis, strict=True)
+            if h.entry.chassis_kind not in req.chassis_kinds
+        ]
+        bm.enforce("chassis_kinds", [m.Add(sum(banned) == 0)], measure="chassis_kinds")
+
+
+def cooling_sufficient(bm: BuildModel) -> None:
+    """Heat within the chassis' cooling capacity; passive cards only where the chassis moves air."""
+    inst, m, g = bm.inst, bm.m, bm.gpus
+    heat = bm.cards_w + bm.cpu_w
+    capacity = sum(c * int(h.entry.cooling_capacity_w) for c, h in zip(bm.chassis, inst.chassis, strict=True))
+    capacity += sum(
+        v * int(p.entry.cooling_capacity_w)
+        for p, v in zip(inst.platforms, bm.plat, strict=True)
+        if p.is_server
+    )
+    m.Add(heat <= capacity)
+    if inst.rules.cooling.passive_needs_airflow:
+        airflow = [c for c, h in zip(bm.chassis, inst.chassis, strict=True) if h.entry.passive_airflow]
+        airflow += [v for p, v in zip(inst.platforms, bm.plat, strict=True) if p.is_server]
+        for i in range(len(inst.gpus)):
+            if g.entry(i).cooling == "passive":
+                m.Add(g.n[i] <= bm.max_gpus * sum(airflow))
+
+
+def user_rules(bm: BuildModel) -> None:
+    """Rules from constraint files, each guarded by a literal named after its file and position."""
+    m = bm.m
+    counts: dict[str, Any] = bm.exprs["counts"]
+    for source, rule in bm.inst.rules.rules:
+        name = f"{rule.name} [{source}]"
+        if rule.kind == "forbid":
+            continue  # applied when the instance was resolved
+        if rule.kind in ("require", "at_most", "at_least"):
+            chosen = _selected(bm, rule.select, counts)
+            if rule.kind == "at_most":
+                bm.enforce(name, [m.Add(chosen <= rule.count)], measure="rule")
+            else:
+                need = 1 if rule.kind == "require" else rule.count
+                bm.enforce(name, [m.Add(chosen >= need)], measure="rule")
+        elif rule.kind == "if_then":
+            when = _selected(bm, rule.if_, counts)
+            then = _selected(bm, rule.then, counts)
+            bm.enforce(name, [m.Add(when <= 64 * then)], measure="rule")
+        elif rule.kind == "limit":
+            expr = _attribute(bm, rule.attribute, rule.max)
+            if expr is not None:
+                bm.enforce(name, [m.Add(expr <= int(_scale(rule.attribute) * rule.max))], measure="rule")
+
+
+def _selected(bm: BuildModel, select: Any, counts: dict[str, Any]) -> Any:
+    return sum(expr for pid, expr in counts.items() if matches(select, bm.inst.catalog.entries[pid]))
+
+
+def _scale(attribute: str) -> int:
+    return 1000 if attribute == "wall_w" else 1
+
+
+def _attribute(bm: BuildModel, attribute: str, limit: float) -> Any:
+    inst, g = bm.inst, bm.gpus
+    if attribute == "sustained_w":
+        return sum(bm.psus.load_w) + _server_load(bm)
+    if attribute == "peak_w":
+        return bm.cards_peak_w + bm.platform_w
+    if attribute == "wall_w":
+        return bm.exprs["wall_mw"]
+    if attribute == "gpu_count":
+        return bm.gpu_count
+    if attribute == "psu_count":
+        return bm.psus.count()
+    if attribute == "total_cost_usd":
+        return bm.exprs["cost"]
+    if attribute == "gpu_length_mm":
+        too_long = [g.n[i] for i in range(len(inst.gpus)) if g.entry(i).length_mm > limit]
+        return sum(too_long) * 100_000 if too_long else None
+    return None
+
+
+def _server_load(bm: BuildModel) -> Any:
+    load = bm.m.NewIntVar(0, 100_000, "server_load_w")
+    bm.m.Add(load >= bm.cards_w + bm.platform_w - 100_000 * (1 - bm.server_sel))
+    return load

@@ -1,0 +1,120 @@
+"""The workload in the model: layers placed on cards and in system RAM, fit, and throughput times."""
+
+from __future__ import annotations
+
+from planner.coeffs import LayerCoeff, cpu_coeff, tensor_coeffs
+from planner.model.core import BuildModel
+
+TIME_KEYS = ("decode", "prefill", "batch")
+
+
+def model_fits_memory(bm: BuildModel, split: str) -> None:
+    """Every layer sits on a card or (with offload, or on a CPU-only build) in system RAM.
+
+    Layer split: a card holds as many layers as its memory takes at the context and batch; time per
+    token is the sum of each holder's layers times its per-layer time. Tensor split: N identical
+    cards that divide the heads, with times from the throughput model.
+    """
+    inst, m, g = bm.inst, bm.m, bm.gpus
+    req = inst.request
+    assert req.workload is not None
+    wl = inst.workload
+    bm.workload = wl
+    layers = wl.model.layers
+    times = {k: [] for k in TIME_KEYS}
+    placed = []
+    no_gpu = m.NewBoolVar("cpu_only")
+    m.Add(bm.gpu_count == 0).OnlyEnforceIf(no_gpu)
+    m.Add(bm.gpu_count >= 1).OnlyEnforceIf(no_gpu.Not())
+    bm.coeff = {}
+    if split == "tensor":
+        _tensor(bm, wl, times, placed)
+    else:
+        bm.layers = []
+        for i, opt in enumerate(inst.gpus):
+            c = inst.coeff[opt.id]
+            bm.coeff[opt.id] = c
+            v = m.NewIntVar(0, layers, f"layers[{opt.id}]")
+            bm.layers.append(v)
+            m.Add(v <= c.cap_layers * g.n[i])
+            if c.problem:
+                m.Add(g.n[i] == 0)
+            placed.append(v)
+            _add_times(times, v, c)
+        hop = max((c.hop_ns for c in bm.coeff.values()), default=0)
+        times["decode"].append(hop * (bm.gpu_count - 1) + hop * no_gpu)
+        times["batch"].append(hop * (bm.gpu_count - 1) + hop * no_gpu)
+    cpu_layers = m.NewIntVar(0, layers, "layers[cpu]")
+    bm.cpu_layers = cpu_layers
+    placed.append(cpu_layers)
+    if not req.workload.offload or split == "tensor":
+        m.Add(cpu_layers <= layers * no_gpu)
+    for p, (plat, pv) in enumerate(zip(inst.platforms, bm.plat, strict=True)):
+        for o, mv in zip(inst.memory[p], bm.mem[p], strict=True):
+            c = cpu_coeff(plat.cpu_entry, plat.sockets, o.gb, wl)
+            bm.coeff[f"cpu:{p}:{o.dimm.id}x{o.count}"] = c
+            m.Add(cpu_layers <= c.cap_layers + layers * (1 - mv))
+            for key in TIME_KEYS:
+                t = m.NewIntVar(0, 10**13, f"t_{key}[cpu:{p}:{o.count}]")
+                m.Add(t >= cpu_layers * getattr(c, f"{key}_ns") - 10**13 * (1 - mv))
+                times[key].append(t)
+    fits = (
+        bm.enforce("model_fits", [m.Add(sum(placed) == layers)], measure="fit")
+        if req.require.model_fits
+        else None
+    )
+    del fits
+    for key in TIME_KEYS:
+        t = m.NewIntVar(0, 10**14, f"time_{key}_ns")
+        m.Add(t == sum(times[key]))
+        bm.exprs[f"time_{key}"] = t
+    _throughput_requirements(bm)
+
+
+def _add_times(times: dict[str, list], layers_var: object, c: LayerCoeff) -> None:
+    times["decode"].append(layers_var * c.decode_ns)
+    times["prefill"].append(layers_var * c.prefill_ns)
+    times["batch"].append(layers_var * c.batch_ns)
+
+
+def _tensor(bm: BuildModel, wl: object, times: dict[str, list], placed: list) -> None:
+    inst, m, g = bm.inst, bm.m, bm.gpus
+    layers = wl.model.layers  # type: ignore[attr-defined]
+    choice = []
+    bm.tensor = {}
+    for i, opt in enumerate(inst.gpus):
+        options = inst.tensor.get(opt.id) or tensor_coeffs(opt.entry, wl, bm.max_gpus)  # type: ignore[arg-type]
+        picks = []
+        for n, (dec, pre, bat) in options.items():
+            y = m.NewBoolVar(f"tensor[{opt.id}x{n}]")
+            bm.tensor[(i, n)] = y
+            picks.append(y * n)
+            choice.append(y)
+            times["decode"].append(y * dec)
+            times["prefill"].append(y * pre)
+            times["batch"].append(y * bat)
+        m.Add(g.n[i] == sum(picks))
+    m.Add(sum(choice) <= 1)
+    placed.append(layers * sum(choice))
+
+
+def _throughput_requirements(bm: BuildModel) -> None:
+    req = bm.inst.request.require
+    m = bm.m
+    for key, need in (("decode", req.min_decode_tokens_per_s), ("prefill", req.min_prefill_tokens_per_s)):
+        if need:
+            bm.enforce(
+                f"min_{key}",
+                [m.Add(bm.exprs[f"time_{key}"] * int(round(need * 1000)) <= 10**12)],
+                measure=f"time_{key}",
+                limit=need,
+            )
+    if req.min_batch_tokens_per_s:
+        batch = bm.inst.request.workload.batch  # type: ignore[union-attr]
+        need = req.min_batch_tokens_per_s
+        bm.enforce(
+            "min_batch",
+            [m.Add(bm.exprs["time_batch"] * int(round(need * 1000)) <= batch * 10**12)],
+            measure="time_batch",
+            limit=need,
+        )

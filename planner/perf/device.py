@@ -1,0 +1,200 @@
+"""Device: the hardware figures the throughput model needs, built from catalogue GPUs, systems and CPUs.
+
+One Device is one place weights can live and be read from: a GPU chip, a unified-memory system's GPU
+share, or the CPU sockets with their system RAM.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Literal
+
+from planner.schema.compute import Cpu, Gpu, System
+
+DeviceKind = Literal["gpu", "system", "cpu"]
+LinkVia = Literal["cpu", "chipset", "switch", "unified"]
+
+# Architecture names as catalogue authors write them, mapped to the families the fitted constants
+# are keyed on. Several spellings exist for one silicon generation; the fit cannot tell them apart.
+_FAMILY_ALIASES: tuple[tuple[str, str], ...] = (
+    (r"kepler", "kepler"),
+    (r"maxwell", "maxwell"),
+    (r"pascal", "pascal"),
+    (r"volta", "volta"),
+    (r"turing", "turing"),
+    (r"ampere|orin", "ampere"),
+    (r"ada|lovelace", "ada"),
+    (r"hopper", "hopper"),
+    (r"blackwell|gb10|gb20", "blackwell"),
+    (r"rdna ?4", "rdna4"),
+    (r"rdna ?3\.5|strix", "rdna3.5"),
+    (r"rdna ?3", "rdna3"),
+    (r"rdna ?2", "rdna2"),
+    (r"rdna ?1|rdna$", "rdna1"),
+    (r"cdna ?3", "cdna3"),
+    (r"cdna ?2", "cdna2"),
+    (r"cdna", "cdna1"),
+    (r"gcn|vega|polaris", "gcn"),
+    (r"battlemage|xe2", "xe2"),
+    (r"alchemist|xe-?hpg", "xe-hpg"),
+    (r"xe-?lpg|meteor", "xe-lpg"),
+    (r"(apple-)?m(\d)\b.*", r"apple-m\2"),
+)
+
+
+def arch_family(architecture: str) -> str:
+    """The constants family of an architecture name ("ada-lovelace" -> "ada", "apple-m2-ultra" -> "apple-m2")."""
+    name = architecture.strip().lower().replace("_", "-")
+    for pattern, family in _FAMILY_ALIASES:
+        match = re.search(pattern, name)
+        if match:
+            return match.expand(family) if "\\" in family else family
+    return name
+
+
+@dataclass(frozen=True)
+class Device:
+    """Figures for one GPU chip, one unified-memory system, or the CPU side of a host (per device)."""
+
+    id: str
+    name: str
+    kind: DeviceKind
+    vendor: str
+    architecture: str
+    memory_gb: float
+    bandwidth_gbs: float
+    fp16_tflops: float
+    fp16_basis: str
+    fp32_tflops: float
+    pcie_gen: int = 4
+    pcie_lanes: int = 16
+    nvlink: str = "none"
+    segment: str = "consumer"
+    cuda_supported: bool = True
+    rocm: str = "none"
+    vulkan: bool = True
+    runtime: str | None = None  # the main runtime of a whole system (metal, cuda, rocm, vulkan)
+    # The link the card actually gets in the build; the solver replaces these per slot.
+    link_gen: int | None = None
+    link_lanes: int | None = None
+    link_via: LinkVia = "cpu"
+    notes: tuple[str, ...] = field(default=())
+
+    @property
+    def family(self) -> str:
+        """Architecture family used to look up fitted constants."""
+        return arch_family(self.architecture)
+
+    @property
+    def vendor_key(self) -> str:
+        """Lower-case vendor for constant look-ups ("nvidia", "amd", "intel", "apple")."""
+        return self.vendor.strip().lower().split()[0]
+
+    @property
+    def unified(self) -> bool:
+        """Whether weights here share memory with the CPU (no PCIe copy between them)."""
+        return self.kind in ("system", "cpu")
+
+    @property
+    def flop_per_byte(self) -> float:
+        """Peak FP16 FLOPs per byte of memory traffic: the batch at which decode turns compute-bound."""
+        return self.fp16_tflops * 1e12 / (self.bandwidth_gbs * 1e9)
+
+
+def _vendor_of(gpu_vendor: str, architecture: str) -> str:
+    family = arch_family(architecture)
+    if family.startswith("apple"):
+        return "apple"
+    return gpu_vendor
+
+
+def device_from_gpu(gpu: Gpu) -> list[Device]:
+    """One Device per GPU chip on the card (a dual-GPU card such as the K80 gives two)."""
+    sw = gpu.software
+    notes = tuple(n for n in (sw.notes, gpu.notes) if n)
+    base = Device(
+        id=gpu.id,
+        name=gpu.name,
+        kind="gpu",
+        vendor=_vendor_of(gpu.vendor, gpu.architecture),
+        architecture=gpu.architecture,
+        memory_gb=gpu.memory_gb,
+        bandwidth_gbs=gpu.bandwidth_gbs,
+        fp16_tflops=gpu.fp16_tflops,
+        fp16_basis=gpu.fp16_basis,
+        fp32_tflops=gpu.fp32_tflops,
+        pcie_gen=gpu.pcie_gen,
+        pcie_lanes=gpu.pcie_lanes,
+        nvlink=gpu.nvlink,
+        segment=gpu.segment,
+        cuda_supported=sw.cuda_supported,
+        rocm=sw.rocm,
+        vulkan=sw.vulkan,
+        notes=notes,
+    )
+    if gpu.gpus_per_card == 1:
+        return [base]
+    # Both chips share the card's PCIe link through an on-board switch.
+    return [
+        _replace(base, id=f"{gpu.id}#{i}", name=f"{gpu.name} (GPU {i})", link_via="switch")
+        for i in range(gpu.gpus_per_card)
+    ]
+
+
+def device_from_system(system: System) -> Device:
+    """The GPU share of a unified-memory machine: memory is what the GPU may use by default."""
+    return Device(
+        id=system.id,
+        name=system.name,
+        kind="system",
+        vendor=_vendor_of(system.vendor, system.architecture),
+        architecture=system.architecture,
+        memory_gb=system.gpu_memory_gb,
+        bandwidth_gbs=system.bandwidth_gbs,
+        fp16_tflops=system.fp16_tflops,
+        fp16_basis=system.fp16_basis,
+        fp32_tflops=system.fp32_tflops,
+        pcie_gen=4,
+        pcie_lanes=4,
+        segment="system",
+        cuda_supported=system.runtime == "cuda",
+        rocm="supported" if system.runtime == "rocm" else "none",
+        runtime=system.runtime,
+        link_via="unified",
+        notes=(system.notes,) if system.notes else (),
+    )
+
+
+def device_from_cpu(cpu: Cpu, ram_gb: float, sockets: int = 1) -> Device:
+    """The CPU side of a host: all sockets' theoretical memory bandwidth and vector FP32 compute."""
+    if sockets < 1 or sockets > cpu.max_sockets:
+        raise ValueError(f"{cpu.id} runs in 1..{cpu.max_sockets} sockets, not {sockets}")
+    flops = cpu.fp32_tflops * sockets
+    return Device(
+        id=cpu.id if sockets == 1 else f"{cpu.id}x{sockets}",
+        name=cpu.name if sockets == 1 else f"{sockets}x {cpu.name}",
+        kind="cpu",
+        vendor=cpu.vendor,
+        architecture=cpu.architecture,
+        memory_gb=ram_gb,
+        bandwidth_gbs=cpu.memory_bandwidth_gbs * sockets,
+        # CPUs run matrix work at their vector FP32 rate (llama.cpp dequantises to F32 / int8 dot).
+        fp16_tflops=flops,
+        fp16_basis="shader-fp32",
+        fp32_tflops=flops,
+        pcie_gen=cpu.pcie_gen,
+        pcie_lanes=cpu.pcie_lanes * sockets,
+        segment="cpu",
+        cuda_supported=False,
+        vulkan=False,
+        runtime="cpu",
+        link_via="unified",
+        notes=("dual socket: NUMA halves the bandwidth a single-node run sees",) if sockets > 1 else (),
+    )
+
+
+def _replace(device: Device, **changes: object) -> Device:
+    from dataclasses import replace
+
+    return replace(device, **changes)  # type: ignore[arg-type]

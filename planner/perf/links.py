@@ -1,0 +1,71 @@
+"""Links between cards: PCIe by generation and lanes (chipset slots add latency), NVLink bridges.
+
+Tensor parallelism pays two all-reduces per layer over the slowest link; layer split pays one small
+hop per card boundary.
+"""
+
+from __future__ import annotations
+
+import re
+
+from planner.perf.constants import section
+from planner.perf.device import Device
+
+# Per-lane payload rate after line coding, GB/s, one direction.
+PCIE_GBS_PER_LANE = {1: 0.25, 2: 0.5, 3: 0.985, 4: 1.969, 5: 3.938, 6: 7.877}
+
+
+def pcie_gbs(device: Device) -> float:
+    """Achieved host<->card bandwidth of the link this card actually gets (slot may be narrower)."""
+    mg = section("multi_gpu")
+    gen = min(device.link_gen or device.pcie_gen, device.pcie_gen)
+    lanes = min(device.link_lanes or device.pcie_lanes, device.pcie_lanes)
+    return PCIE_GBS_PER_LANE.get(gen, 1.969) * lanes * float(mg["pcie_efficiency"])
+
+
+def _nvlink_gbs(device: Device) -> float | None:
+    if device.nvlink.strip().lower() in ("", "none", "no"):
+        return None
+    match = re.search(r"([\d.]+)\s*gb/?s", device.nvlink.lower())
+    return float(match.group(1)) if match else float(section("multi_gpu")["nvlink_bridge_gbs"])
+
+
+def link_gbs(devices: list[Device]) -> tuple[float, float, str]:
+    """(bandwidth GB/s, latency s, description) of the slowest link among these cards."""
+    mg = section("multi_gpu")
+    nv = [_nvlink_gbs(d) for d in devices]
+    # A bridge joins two cards; with more cards, traffic between unbridged pairs falls back to PCIe.
+    if len(devices) == 2 and all(v is not None for v in nv):
+        bw = min(v for v in nv if v is not None)
+        return bw, float(mg["nvlink_latency_us"]) * 1e-6, f"NVLink bridge {bw:g} GB/s"
+    worst, latency, text = float("inf"), float(mg["pcie_latency_us"]), "on-package"
+    for d in devices:
+        if d.link_via == "unified":
+            continue
+        bw = pcie_gbs(d)
+        if bw < worst:
+            gen = min(d.link_gen or d.pcie_gen, d.pcie_gen)
+            lanes = min(d.link_lanes or d.pcie_lanes, d.pcie_lanes)
+            worst, text = bw, f"PCIe gen{gen} x{lanes} ({bw:.1f} GB/s achieved)"
+        if d.link_via == "chipset":
+            latency = float(mg["pcie_latency_us"]) + float(mg["chipset_extra_latency_us"])
+    if worst == float("inf"):
+        worst = float(mg["nvlink_bridge_gbs"])
+    return worst, latency * 1e-6, text
+
+
+def allreduce_s(devices: list[Device], hidden: int, tokens: int) -> float:
+    """One ring all-reduce of `tokens` FP16 hidden states across the cards, seconds."""
+    n = len(devices)
+    if n < 2:
+        return 0.0
+    bw, latency, _ = link_gbs(devices)
+    return latency + 2 * (n - 1) / n * hidden * tokens * 2 / (bw * 1e9)
+
+
+def hop_s(devices: list[Device], hidden: int, tokens: int) -> float:
+    """Passing `tokens` hidden states from one card to the next in a layer split, seconds."""
+    if len(devices) < 2:
+        return 0.0
+    bw, _, _ = link_gbs(devices)
+    return float(section("multi_gpu")["hop_latency_us"]) * 1e-6 + hidden * tokens * 2 / (bw * 1e9)

@@ -1,0 +1,92 @@
+"""Which runtime a backend uses on a device (llama.cpp on an AMD card is ROCm or Vulkan, ...), and whether it can.
+
+Constants are keyed on "backend/runtime" (e.g. "llama.cpp/cuda"), because the same backend reaches very
+different fractions of the hardware through different GPU APIs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from planner.perf.device import Device
+
+# "exllama" is ExLlama v1, kept only to score its published benchmark rows.
+BACKENDS = ("llama.cpp", "vllm", "exllamav2", "mlx", "exllama")
+RUNTIMES = ("cuda", "rocm", "vulkan", "metal", "cpu", "sycl")
+# Kepler and older lost CUDA 12 support; llama.cpp still runs them through Vulkan.
+_ROCM_OK = ("supported", "unofficial")
+
+
+@dataclass(frozen=True)
+class RuntimeChoice:
+    """The runtime picked for one device, with why, and what stops it."""
+
+    runtime: str
+    key: str
+    warnings: tuple[str, ...] = field(default=())
+    errors: tuple[str, ...] = field(default=())
+
+
+def _llama_cpp(device: Device, wanted: str | None) -> tuple[str, list[str], list[str]]:
+    warnings: list[str] = []
+    errors: list[str] = []
+    vendor = device.vendor_key
+    if device.kind == "cpu":
+        return "cpu", warnings, errors
+    if wanted:
+        if wanted == "cuda" and not (vendor == "nvidia" and device.cuda_supported):
+            errors.append(f"{device.name}: CUDA runtime not available on this device")
+        if wanted == "rocm" and not (vendor == "amd" and device.rocm in _ROCM_OK):
+            errors.append(f"{device.name}: ROCm does not support this device")
+        if wanted == "metal" and vendor != "apple":
+            errors.append(f"{device.name}: Metal runs on Apple silicon only")
+        return wanted, warnings, errors
+    if device.runtime and device.kind == "system":
+        return device.runtime, warnings, errors
+    if vendor == "nvidia":
+        if device.cuda_supported:
+            return "cuda", warnings, errors
+        warnings.append(
+            f"{device.name}: current CUDA no longer supports {device.architecture}; "
+            "assumed llama.cpp's Vulkan backend (or an old CUDA 11 build)"
+        )
+        if not device.vulkan:
+            errors.append(f"{device.name}: neither current CUDA nor Vulkan runs it")
+        return "vulkan", warnings, errors
+    if vendor == "amd":
+        if device.rocm in _ROCM_OK:
+            if device.rocm == "unofficial":
+                warnings.append(f"{device.name}: ROCm support is unofficial (HSA override needed)")
+            return "rocm", warnings, errors
+        return "vulkan", warnings, errors
+    if vendor == "apple":
+        return "metal", warnings, errors
+    if not device.vulkan:
+        errors.append(f"{device.name}: no llama.cpp GPU backend known for it")
+    return "vulkan", warnings, errors
+
+
+def choose_runtime(device: Device, backend: str, wanted: str | None = None) -> RuntimeChoice:
+    """The runtime `backend` uses on `device` (optionally forced, e.g. Vulkan on an NVIDIA card)."""
+    if backend not in BACKENDS:
+        raise ValueError(f"unknown backend {backend!r}; use one of {', '.join(BACKENDS)}")
+    warnings: list[str] = []
+    errors: list[str] = []
+    vendor = device.vendor_key
+    if backend == "llama.cpp":
+        runtime, warnings, errors = _llama_cpp(device, wanted)
+    elif backend == "mlx":
+        runtime = "metal"
+        if vendor != "apple":
+            errors.append(f"{device.name}: MLX runs on Apple silicon only")
+    else:
+        if vendor == "nvidia" and device.cuda_supported and device.kind != "cpu":
+            runtime = "cuda"
+        elif vendor == "amd" and device.rocm in _ROCM_OK and device.kind != "cpu":
+            runtime = "rocm"
+        else:
+            runtime = "cuda"
+            errors.append(f"{device.name}: {backend} needs a CUDA or ROCm GPU")
+        if backend.startswith("exllama") and device.family in ("pascal", "maxwell", "kepler"):
+            warnings.append(f"{device.name}: exllamav2 FP16 kernels crawl on {device.family} (no fast FP16)")
+    return RuntimeChoice(runtime, f"{backend}/{runtime}", tuple(warnings), tuple(errors))

@@ -1,0 +1,178 @@
+"""Exact dominance pruning: drop options that another option beats or equals in every figure the model uses.
+
+A dominated part can always be swapped 1:1 for its dominator in any build without breaking a rule or
+worsening an objective, so the optimum is unchanged. Owned parts and parts a user rule selects are kept.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
+
+from planner.facts import (
+    card_peak_w,
+    efficiency,
+    hpwr_as_8pin,
+    psu_peak_w,
+    psu_rating_w,
+    span_slots,
+    width_slots,
+)
+from planner.schema.rules import Rules
+
+T = TypeVar("T")
+
+
+def keep_undominated(
+    options: Sequence[T],
+    key: Callable[[T], tuple[Any, ...]],
+    better: Callable[[tuple[Any, ...], tuple[Any, ...]], bool],
+    protected: Callable[[T], bool],
+) -> list[T]:
+    """Options not dominated by another; on exact ties the first in order is kept."""
+    keys = [key(o) for o in options]
+    out = []
+    for i, o in enumerate(options):
+        if protected(o):
+            out.append(o)
+            continue
+        dominated = False
+        for j, other in enumerate(options):
+            if i == j:
+                continue
+            ge = better(keys[j], keys[i])
+            if ge and (not better(keys[i], keys[j]) or j < i):
+                dominated = True
+                break
+        if not dominated:
+            out.append(o)
+    return out
+
+
+def at_least_as_good(a: tuple[Any, ...], b: tuple[Any, ...]) -> bool:
+    """Keys are tuples of (value, sense): sense +1 higher is better, -1 lower is better, 0 must be equal."""
+    for (va, sense), (vb, _) in zip(a, b, strict=True):
+        if sense == 0 and va != vb:
+            return False
+        if sense > 0 and va < vb:
+            return False
+        if sense < 0 and va > vb:
+            return False
+    return True
+
+
+def gpu_key(
+    opt: Any, rules: Rules, coeff: Any = None, tensor: dict[int, tuple[int, ...]] | None = None
+) -> tuple:
+    g = opt.entry
+    p = g.power
+    key: list[tuple[Any, int]] = [
+        (opt.price_usd or 0, -1),
+        (g.gpus_per_card, 0),
+        (g.memory_gb, 1),
+        (g.bandwidth_gbs, 1),
+        (g.fp16_tflops, 1),
+        (g.tdp_w, -1),
+        (card_peak_w(g, rules), -1),
+        (p.pcie_6pin + p.pcie_8pin, -1),
+        (p.hpwr_12v, -1),
+        (p.eps_8pin, -1),
+        (hpwr_as_8pin(g, rules) if p.hpwr_12v else 0, -1),
+        (width_slots(g), -1),
+        (span_slots(g, None, rules), -1),
+        (g.slot_width, -1),
+        (g.length_mm, -1),
+        (g.cooling, 0),
+        (g.nvlink != "none", 0),
+    ]
+    if coeff is not None:
+        key += [
+            (coeff.problem == "", 1),
+            (coeff.cap_layers, 1),
+            (coeff.decode_ns, -1),
+            (coeff.prefill_ns, -1),
+            (coeff.batch_ns, -1),
+            (coeff.hop_ns, -1),
+        ]
+    if tensor is not None:
+        key.append((_TensorSet(tensor), 1))
+    return tuple(key)
+
+
+class _TensorSet:
+    """Tensor-parallel options compare as: every card count the other runs, this runs at least as fast."""
+
+    def __init__(self, options: dict[int, tuple[int, ...]]) -> None:
+        self.options = options
+
+    def __lt__(self, other: _TensorSet) -> bool:
+        return not self._covers(other)
+
+    def __gt__(self, other: _TensorSet) -> bool:
+        return not other._covers(self)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _TensorSet) and self.options == other.options
+
+    def __hash__(self) -> int:
+        return hash(tuple(sorted(self.options)))
+
+    def _covers(self, other: _TensorSet) -> bool:
+        return all(
+            n in self.options and all(a <= b for a, b in zip(self.options[n], t, strict=True))
+            for n, t in other.options.items()
+        )
+
+
+def cpu_key(plat: Any) -> tuple:
+    c = plat.cpu_entry
+    return (
+        (plat.board_index, 0),
+        (plat.cpu.price_usd or 0, -1),
+        (plat.channels, 0),
+        (c.pcie_lanes, 1),
+        (c.memory_speed_mts, 1),
+        (c.tdp_w, -1),
+        (c.fp32_tflops, 1),
+        (c.max_memory_gb, 1),
+    )
+
+
+def psu_key(opt: Any, rules: Rules) -> tuple:
+    p = opt.entry
+    cost = (opt.psu.price_usd or 0) + (opt.breakout.price_usd or 0 if opt.breakout else 0)
+    brk = opt.breakout.entry.connectors if opt.breakout else None
+    leads = [
+        getattr(p.connectors, a) + (getattr(brk, a) if brk else 0)
+        for a in ("pcie_6pin", "pcie_8pin", "hpwr_12v", "eps_8pin")
+    ]
+    return (
+        (p.form, 0),
+        (cost, -1),
+        (psu_rating_w(p, 120), 1),
+        (psu_rating_w(p, 230), 1),
+        (psu_peak_w(p, 120, rules), 1),
+        (psu_peak_w(p, 230, rules), 1),
+        (efficiency(p, rules), 1),
+        (leads[0] + leads[1], 1),
+        (leads[2], 1),
+        (leads[3], 1),
+    )
+
+
+def memory_key(opt: Any) -> tuple:
+    return ((opt.dimm.price_usd or 0) * opt.count, -1), (opt.gb, 1), (opt.count, -1)
+
+
+def chassis_key(opt: Any) -> tuple:
+    h = opt.entry
+    return (
+        (opt.price_usd or 0, -1),
+        (h.chassis_kind, 0),
+        (frozenset(h.form_factors), 0),
+        (h.expansion_slots, 1),
+        (h.max_gpu_length_mm, 1),
+        (h.riser_positions, 1),
+        (h.cooling_capacity_w, 1),
+        (h.passive_airflow, 1),
+    )

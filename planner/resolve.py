@@ -1,0 +1,326 @@
+"""Turn catalogue x request x rules into an Instance: priced, filtered, integer-scaled options, no I/O."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+from planner.catalog import Catalog
+from planner.facts import CircuitSlot, breakout_fits, circuits, riser_ok
+from planner.prune import (
+    at_least_as_good,
+    chassis_key,
+    cpu_key,
+    gpu_key,
+    keep_undominated,
+    memory_key,
+    psu_key,
+)
+from planner.schema import Board, Breakout, Chassis, Cpu, Gpu, Memory, Part, Psu, Riser, Server, System
+from planner.schema.request import Request
+from planner.schema.rules import Rules, Select
+
+HOST_KINDS = {
+    "slot": ("ribbon", "redriver", "retimer"),
+    "mcio": ("mcio-kit",),
+    "slimsas": ("slimsas-kit",),
+    "oculink": ("oculink-kit",),
+}
+
+
+@dataclass(frozen=True)
+class Priced:
+    """A part as the request can buy it: unit price in allowed markets, and how many are owned."""
+
+    entry: Any
+    price_usd: int | None
+    condition: str | None
+    owned: int = 0
+
+    @property
+    def id(self) -> str:
+        return str(self.entry.id)
+
+    def cost(self, count: int) -> int:
+        """What buying `count` of it costs after owned units."""
+        paid = max(0, count - self.owned)
+        return paid * (self.price_usd or 0)
+
+
+@dataclass(frozen=True)
+class PlatformOpt:
+    """A board (or server barebone) with a CPU that fits it."""
+
+    board: Priced
+    cpu: Priced
+    board_index: int
+
+    @property
+    def entry(self) -> Board | Server:
+        return self.board.entry  # type: ignore[no-any-return]
+
+    @property
+    def is_server(self) -> bool:
+        return isinstance(self.board.entry, Server)
+
+    @property
+    def sockets(self) -> int:
+        return int(self.entry.sockets)
+
+    @property
+    def cpu_entry(self) -> Cpu:
+        return self.cpu.entry  # type: ignore[no-any-return]
+
+    @property
+    def channels(self) -> int:
+        """Memory channels both the board wires and the CPUs drive."""
+        return min(self.entry.memory_channels, self.cpu_entry.memory_channels * self.sockets)
+
+    @property
+    def label(self) -> str:
+        cpu = self.cpu.id if self.sockets == 1 else f"{self.sockets}x {self.cpu.id}"
+        return f"{self.board.id} + {cpu}"
+
+
+@dataclass(frozen=True)
+class MemoryOpt:
+    """A DIMM and how many of them on one platform."""
+
+    dimm: Priced
+    count: int
+
+    @property
+    def gb(self) -> int:
+        return int(self.dimm.entry.size_gb) * self.count
+
+
+@dataclass(frozen=True)
+class PsuOpt:
+    """A PSU, with the breakout board it needs."""
+
+    psu: Priced
+    breakout: Priced | None
+
+    @property
+    def entry(self) -> Psu:
+        return self.psu.entry  # type: ignore[no-any-return]
+
+    @property
+    def label(self) -> str:
+        return self.psu.id + (f" + {self.breakout.id}" if self.breakout else "")
+
+
+@dataclass
+class Instance:
+    """Everything the model needs, already filtered and priced."""
+
+    catalog: Catalog
+    request: Request
+    rules: Rules
+    circuits: list[CircuitSlot]
+    gpus: list[Priced]
+    boards: list[Priced]
+    platforms: list[PlatformOpt]
+    memory: dict[int, list[MemoryOpt]]
+    chassis: list[Priced]
+    psus: list[PsuOpt]
+    risers: dict[tuple[str, int], Priced]
+    bifurcation: Priced | None
+    systems: list[Priced]
+    workload: Any = None
+    coeff: dict[str, Any] = field(default_factory=dict)
+    tensor: dict[str, dict[int, tuple[int, int, int]]] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def min_lanes(self) -> int:
+        return self.request.require.min_lanes_per_gpu or self.rules.pcie.min_lanes_per_gpu
+
+
+def matches(select: Select, entry: Any) -> bool:
+    """Whether a user rule's selection covers a catalogue entry."""
+    if select.ids and entry.id not in select.ids:
+        return False
+    if select.kind is not None and entry.kind != select.kind:
+        return False
+    for key, want in select.where.items():
+        have = getattr(entry, key, None)
+        options = want if isinstance(want, tuple) else (want,)
+        if isinstance(have, str):
+            if have.lower() not in {str(o).lower() for o in options}:
+                return False
+        elif have not in options:
+            return False
+    return True
+
+
+def _forbidden(entry: Any, rules: Rules) -> bool:
+    return any(r.kind == "forbid" and matches(r.select, entry) for _, r in rules.rules)
+
+
+def price_of(part: Part, request: Request, owned: dict[str, int]) -> Priced | None:
+    """The part at its cheapest price in the allowed markets, or None if it cannot be had."""
+    allowed = [p for p in part.prices if p.condition in request.require.condition]
+    best = min(allowed, key=lambda p: p.usd) if allowed else None
+    have = owned.get(part.id, 0)
+    if best is None and have == 0:
+        return None
+    return Priced(part, math.ceil(best.usd) if best else None, best.condition if best else None, have)
+
+
+def _gpu_allowed(gpu: Gpu, request: Request) -> bool:
+    req = request.require
+    if req.vendors and gpu.vendor.lower() not in {v.lower() for v in req.vendors}:
+        return False
+    return not (req.nvlink and gpu.nvlink == "none")
+
+
+def _protected(rules: Rules, owned: dict[str, int]) -> Any:
+    """Parts pruning must keep: owned ones and any a user rule (other than forbid) selects."""
+    selects = []
+    for _, r in rules.rules:
+        if r.kind == "if_then":
+            selects += [r.if_, r.then]
+        elif r.kind != "forbid" and hasattr(r, "select"):
+            selects.append(r.select)
+    return lambda entry: entry.id in owned or any(matches(s, entry) for s in selects)
+
+
+def resolve(catalog: Catalog, request: Request, rules: Rules, prune: bool = True) -> Instance:
+    """Price, filter and pair the catalogue for one request (dominated options pruned unless asked not to)."""
+    owned = {o.id: o.count for o in request.owned}
+
+    def priced(kind: str) -> list[Priced]:
+        out = []
+        for e in catalog.of_kind(kind):
+            if _forbidden(e, rules):
+                continue
+            p = price_of(e, request, owned)
+            if p is not None:
+                out.append(p)
+        return out
+
+    gpus = [g for g in priced("gpu") if _gpu_allowed(g.entry, request)]
+    cpus = priced("cpu")
+    platforms = []
+    boards: list[Priced] = []
+    for b in priced("board") + priced("server"):
+        fitting = [
+            c
+            for c in cpus
+            if c.entry.socket == b.entry.socket
+            and c.entry.series in b.entry.cpu_series
+            and c.entry.max_sockets >= b.entry.sockets
+        ]
+        if fitting:
+            boards.append(b)
+            platforms.extend(PlatformOpt(b, c, len(boards) - 1) for c in fitting)
+    dimms = priced("memory")
+    memory = {i: _memory_options(p, dimms, rules) for i, p in enumerate(platforms)}
+    all_platforms = list(platforms)
+    chassis = [c for c in priced("chassis") if c.entry.chassis_kind in request.require.chassis_kinds]
+    breakouts = priced("breakout")
+    psus: list[PsuOpt] = []
+    for p in priced("psu"):
+        if not p.entry.needs_breakout:
+            psus.append(PsuOpt(p, None))
+            continue
+        fitting = [b for b in breakouts if breakout_fits(b.entry, p.entry)]
+        if fitting:
+            psus.append(PsuOpt(p, min(fitting, key=lambda b: b.price_usd or 0)))
+    risers = _cheapest_risers(priced("riser"), rules)
+    bif = [r for r in priced("riser") if r.entry.riser_kind == "bifurcation-card" and r.entry.outputs >= 2]
+    systems = priced("system") if request.require.systems else []
+    workload, coeff, tensor = None, {}, {}
+    if request.workload is not None:
+        from planner.coeffs import gpu_coeff, perf_workload, tensor_coeffs
+
+        workload = perf_workload(request.workload, catalog)
+        for g in gpus:
+            coeff[g.id] = gpu_coeff(g.entry, workload)
+            if request.workload.split != "layer":
+                tensor[g.id] = tensor_coeffs(g.entry, workload, request.require.max_gpus)
+    if prune:
+        keep = _protected(rules, owned)
+        gpus = keep_undominated(
+            gpus,
+            lambda o: gpu_key(o, rules, coeff.get(o.id), tensor.get(o.id)),
+            at_least_as_good,
+            lambda o: keep(o.entry),
+        )
+        platforms = keep_undominated(
+            platforms, cpu_key, at_least_as_good, lambda p: keep(p.cpu.entry) or keep(p.board.entry)
+        )
+        psus = keep_undominated(
+            psus,
+            lambda o: psu_key(o, rules),
+            at_least_as_good,
+            lambda o: keep(o.psu.entry) or bool(o.breakout and keep(o.breakout.entry)),
+        )
+        chassis = keep_undominated(chassis, chassis_key, at_least_as_good, lambda o: keep(o.entry))
+        memory = {
+            i: keep_undominated(opts, memory_key, at_least_as_good, lambda o: keep(o.dimm.entry))
+            for i, opts in memory.items()
+        }
+    # Platforms were pruned: renumber the memory options to follow them.
+    index = {id(p): i for i, p in enumerate(platforms)}
+    memory = {index[id(p)]: memory[i] for i, p in enumerate(all_platforms) if id(p) in index}
+    return Instance(
+        catalog=catalog,
+        request=request,
+        rules=rules,
+        circuits=circuits(request.site, rules),
+        gpus=gpus,
+        boards=boards,
+        platforms=platforms,
+        memory=memory,
+        chassis=chassis,
+        psus=psus,
+        risers=risers,
+        bifurcation=min(bif, key=lambda r: r.price_usd or 0) if bif else None,
+        systems=systems,
+        workload=workload,
+        coeff=coeff,
+        tensor=tensor,
+    )
+
+
+def _memory_options(plat: PlatformOpt, dimms: list[Priced], rules: Rules) -> list[MemoryOpt]:
+    """DIMM choices that fit the platform: matching type and form, one or two per channel."""
+    board = plat.entry
+    out = []
+    for d in dimms:
+        dimm: Memory = d.entry
+        form_ok = dimm.form == board.memory_form or (board.memory_form == "rdimm" and dimm.form == "lrdimm")
+        if dimm.memory_type != board.memory_type or not form_ok:
+            continue
+        per_channel = (1, 2) if rules.memory.populate_all_channels else (1,)
+        for k in per_channel:
+            count = plat.channels * k
+            if count <= board.memory_slots and count * dimm.size_gb <= board.max_memory_gb:
+                out.append(MemoryOpt(d, count))
+    return out
+
+
+def _cheapest_risers(risers: list[Priced], rules: Rules) -> dict[tuple[str, int], Priced]:
+    """For each host kind and PCIe generation, the cheapest riser that holds the link."""
+    out: dict[tuple[str, int], Priced] = {}
+    for host, kinds in HOST_KINDS.items():
+        for gen in (3, 4, 5):
+            ok = [
+                r
+                for r in risers
+                if r.entry.riser_kind in kinds and r.entry.host == host and riser_ok(r.entry, gen, rules)
+            ]
+            if ok:
+                out[(host, gen)] = min(ok, key=lambda r: r.price_usd or 0)
+    return out
+
+
+def fits_chassis(board: Board, chassis: Chassis) -> bool:
+    """A board's form factor is one the chassis takes."""
+    return board.form_factor in chassis.form_factors
+
+
+__all__ = ["Breakout", "Instance", "Riser", "System", "resolve"]

@@ -1,0 +1,208 @@
+"""The only code that runs CpSolver: parameters, lexicographic objectives, alternatives, status and gap."""
+
+from __future__ import annotations
+
+import os
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from ortools.sat.python import cp_model
+
+from planner.extract import extract_build
+from planner.model import BuildModel, build_model
+from planner.resolve import Instance
+from planner.schema.build import Build
+
+SENSE = {
+    "vram": "max",
+    "bandwidth": "max",
+    "decode": "min",
+    "prefill": "min",
+    "batch_throughput": "min",
+    "cost": "min",
+}
+EXPR = {
+    "vram": "vram_mb",
+    "bandwidth": "bandwidth",
+    "decode": "time_decode",
+    "prefill": "time_prefill",
+    "batch_throughput": "time_batch",
+    "cost": "cost",
+}
+
+
+@dataclass
+class Params:
+    """Solver parameters."""
+
+    time_limit_s: float = 10.0
+    workers: int = 0  # 0: one per core
+    seed: int = 0
+    log: bool = False
+
+
+@dataclass
+class Outcome:
+    """What one solve found: builds in order of preference, with status, values and gap."""
+
+    status: str
+    builds: list[Build] = field(default_factory=list)
+    values: list[dict[str, int]] = field(default_factory=list)
+    seconds: float = 0.0
+    gap: float | None = None
+    model: BuildModel | None = None
+    split: str = "layer"
+
+
+def _solver(params: Params, remaining: float) -> cp_model.CpSolver:
+    s = cp_model.CpSolver()
+    s.parameters.max_time_in_seconds = max(0.05, remaining)
+    s.parameters.num_search_workers = params.workers or max(1, min(8, os.cpu_count() or 1))
+    s.parameters.random_seed = params.seed
+    # Measured on the full catalogue (benchmarks/solve.py): probing costs more than it prunes here,
+    # and the tighter LP of linearization level 2 is what proves optimality quickly.
+    s.parameters.cp_model_probing_level = 0
+    s.parameters.linearization_level = 2
+    s.parameters.log_search_progress = params.log
+    if params.log:
+        s.log_callback = lambda line: print(line, file=__import__("sys").stderr)
+    return s
+
+
+def objective_expr(bm: BuildModel, name: str) -> Any:
+    return bm.exprs[EXPR[name]]
+
+
+def _values(solver: cp_model.CpSolver, bm: BuildModel) -> dict[str, int]:
+    return {k: int(solver.Value(bm.exprs[v])) for k, v in EXPR.items() if v in bm.exprs}
+
+
+def lexicographic(
+    bm: BuildModel,
+    objectives: tuple[str, ...],
+    params: Params,
+    deadline: float,
+    relaxed: tuple[str, ...] = (),
+) -> tuple[str, cp_model.CpSolver | None, float | None]:
+    """Optimise each objective in turn, fixing the earlier ones at their optimum.
+
+    Every guarded rule is enforced (fixed true: assumptions would stop presolve) except `relaxed`.
+    """
+    m = bm.m
+    for name, lit in bm.guards.items():
+        m.Add(lit == (0 if name in relaxed else 1))
+    status_name, solver, gap = "infeasible", None, None
+    best = None
+    proven = True
+    for name in objectives:
+        expr = objective_expr(bm, name)
+        if SENSE[name] == "max":
+            m.Maximize(expr)
+        else:
+            m.Minimize(expr)
+        solver = _solver(params, deadline - time.monotonic())
+        status = solver.Solve(m)
+        if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            if status == cp_model.INFEASIBLE and best is None:
+                return "infeasible", None, None
+            # Out of time on a later objective: keep the build of the earlier ones.
+            return ("unknown" if best is None else "feasible"), best, gap
+        best = solver
+        proven = proven and status == cp_model.OPTIMAL
+        value = int(solver.ObjectiveValue())
+        bound = solver.BestObjectiveBound()
+        gap = abs(value - bound) / max(1.0, abs(value)) if status != cp_model.OPTIMAL else 0.0
+        status_name = "optimal" if proven else "feasible"
+        m.ClearHints()
+        for v in _hint_vars(bm):
+            m.AddHint(v, solver.Value(v))
+        if SENSE[name] == "max":
+            m.Add(expr >= value)
+        else:
+            m.Add(expr <= value)
+    m.ClearObjective()
+    return status_name, best, gap
+
+
+def _hint_vars(bm: BuildModel) -> list[Any]:
+    return [*bm.gpus.n, *bm.plat, *bm.chassis]
+
+
+def solve(inst: Instance, params: Params | None = None, top: int = 1, split: str | None = None) -> Outcome:
+    """Best build (and up to `top` alternatives with other GPU sets) for the instance."""
+    params = params or Params()
+    start = time.monotonic()
+    deadline = start + params.time_limit_s
+    objectives = inst.request.objectives()
+    splits = [split] if split else _splits(inst)
+    best: Outcome | None = None
+    for sp in splits:
+        bm = build_model(inst, sp)
+        status, solver, gap = lexicographic(bm, objectives, params, deadline)
+        if solver is None:
+            out = Outcome(status, model=bm, split=sp)
+        else:
+            out = Outcome(
+                status, [extract_build(solver, bm, sp)], [_values(solver, bm)], gap=gap, model=bm, split=sp
+            )
+            _alternatives(out, bm, objectives, params, deadline, top, sp)
+        if best is None or _better(out, best, objectives):
+            best = out
+    assert best is not None
+    best.seconds = time.monotonic() - start
+    return best
+
+
+def _splits(inst: Instance) -> list[str]:
+    wl = inst.request.workload
+    if wl is None or wl.split == "layer" or (wl.split == "auto" and wl.backend == "llama.cpp"):
+        return ["layer"]
+    if wl.split == "tensor":
+        return ["tensor"]
+    return ["layer", "tensor"]
+
+
+def _better(a: Outcome, b: Outcome, objectives: tuple[str, ...]) -> bool:
+    if not a.values:
+        return False
+    if not b.values:
+        return True
+    key = [(-a.values[0][o] if SENSE[o] == "max" else a.values[0][o]) for o in objectives]
+    other = [(-b.values[0][o] if SENSE[o] == "max" else b.values[0][o]) for o in objectives]
+    return key < other
+
+
+def _alternatives(
+    out: Outcome,
+    bm: BuildModel,
+    objectives: tuple[str, ...],
+    params: Params,
+    deadline: float,
+    top: int,
+    split: str,
+) -> None:
+    """Re-solve excluding each found GPU set, so alternatives differ in the cards, not in a cable."""
+    for _ in range(top - 1):
+        # The earlier model has its objectives pinned at the optimum; start from a fresh one.
+        fresh = build_model(bm.inst, split)
+        _copy_exclusions(fresh, out.builds)
+        status, solver, _ = lexicographic(fresh, objectives, params, deadline)
+        if solver is None:
+            return
+        out.builds.append(extract_build(solver, fresh, split))
+        out.values.append(_values(solver, fresh))
+
+
+def _copy_exclusions(bm: BuildModel, builds: list[Build]) -> None:
+    m, g = bm.m, bm.gpus
+    for k, b in enumerate(builds):
+        chosen: dict[str, int] = {}
+        for u in b.gpus:
+            chosen[u.id] = chosen.get(u.id, 0) + u.count
+        differs = []
+        for i, opt in enumerate(bm.inst.gpus):
+            d = m.NewBoolVar(f"differs[{opt.id}#{k}]")
+            m.Add(g.n[i] != chosen.get(opt.id, 0)).OnlyEnforceIf(d)
+            differs.append(d)
+        m.AddBoolOr(differs)

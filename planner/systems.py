@@ -1,0 +1,51 @@
+"""Whole unified-memory systems as candidate builds: enumerated and checked, not modelled in CP-SAT.
+
+A system is a complete build on its own, so the solver-free checker decides whether it qualifies and
+the throughput model gives its objective values in the solver's units.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from planner.check import check_build
+from planner.check.context import Ctx
+from planner.check.money import total_cost
+from planner.check.workload import estimate_build
+from planner.resolve import Instance
+from planner.schema.build import Build
+
+
+def system_values(build: Build, problem: Any) -> dict[str, int]:
+    """Objective values of a system build, in the model's integer units."""
+    ctx = Ctx(problem.catalog, problem.request, problem.rules, build)
+    s = ctx.system
+    assert s is not None
+    values = {
+        "vram": int(s.gpu_memory_gb * 1024),
+        "bandwidth": int(round(s.bandwidth_gbs)),
+        "cost": int(total_cost(ctx)),
+    }
+    est = estimate_build(ctx)
+    if est is not None:
+        wl = problem.request.workload
+        values["decode"] = int(1e9 / est.decode_tokens_per_s) if est.decode_tokens_per_s else 10**18
+        values["prefill"] = (
+            int(1e9 / est.prefill_tokens_per_s * wl.prompt) if est.prefill_tokens_per_s else 10**18
+        )
+        batch = est.batch_tokens_per_s
+        values["batch_throughput"] = int(1e9 * wl.batch / batch) if batch else 10**18
+    return values
+
+
+def best_systems(inst: Instance, problem: Any) -> list[tuple[Build, dict[str, int]]]:
+    """Every catalogue system that meets all rules, with its objective values."""
+    if inst.request.require.min_gpus > 0:
+        return []
+    out = []
+    for s in inst.systems:
+        build = Build(system=s.id)
+        if check_build(build, problem.catalog, problem.request, problem.rules):
+            continue
+        out.append((build, system_values(build, problem)))
+    return out

@@ -1,0 +1,54 @@
+"""A loose regression bound on the calibration runs (../shared/calibration beside the repo, as in CI)."""
+
+from __future__ import annotations
+
+import statistics
+import sys
+from pathlib import Path
+
+import pytest
+
+BENCH = Path(__file__).resolve().parents[2] / "benchmarks"
+sys.path.insert(0, str(BENCH))
+
+
+def _rows():  # type: ignore[no-untyped-def]
+    calibration = pytest.importorskip("calibration")
+    if not (calibration.calibration_dir() / "measured.csv").is_file():
+        pytest.skip(f"no calibration data at {calibration.calibration_dir()} (set RIG_CALIBRATION_DIR)")
+    rows, _ = calibration.load_rows()
+    if len(rows) < 200:
+        pytest.skip("catalogue GPUs / LLMs for the calibration rows are not loaded")
+    return calibration, rows
+
+
+def test_median_decode_error_is_small() -> None:
+    calibration, rows = _rows()
+    errs = [
+        calibration.ape(calibration.predict(r), r.measured)
+        for r in rows
+        if r.kind == "decode" and not r.held_out
+    ]
+    assert statistics.median(errs) < 15
+
+
+def test_median_prompt_error_is_small() -> None:
+    calibration, rows = _rows()
+    errs = [
+        calibration.ape(calibration.predict(r), r.measured)
+        for r in rows
+        if r.kind == "prompt" and not r.held_out
+    ]
+    assert statistics.median(errs) < 25
+
+
+def test_held_out_depth_runs_stay_bounded() -> None:
+    calibration, rows = _rows()
+    errs = [
+        calibration.ape(calibration.predict(r), r.measured)
+        for r in rows
+        if r.group.startswith("DGX") and r.kind == "decode"
+    ]
+    if not errs:
+        pytest.skip("no DGX Spark rows")
+    assert statistics.median(errs) < 20
