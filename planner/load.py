@@ -75,6 +75,9 @@ def _child(node: yaml.Node | None, key: str | int) -> yaml.Node | None:
     return None
 
 
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 def read_yaml(path: Path | str) -> Document:
     """Parse one file with safe_load semantics, keeping the node tree for line numbers."""
     name = str(path)
@@ -85,8 +88,13 @@ def read_yaml(path: Path | str) -> Document:
     except (OSError, UnicodeDecodeError) as exc:
         raise InputError([Problem(name, None, "", f"cannot read file: {exc}")]) from None
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
+        # One parse (libyaml when present) gives both the node tree for line numbers and the data.
+        loader = _LOADER(text)
+        try:
+            node = loader.get_single_node()
+            data = loader.construct_document(node) if node is not None else None
+        finally:
+            loader.dispose()
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else None

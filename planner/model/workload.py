@@ -49,15 +49,10 @@ def model_fits_memory(bm: BuildModel, split: str) -> None:
     placed.append(cpu_layers)
     if not req.workload.offload or split == "tensor":
         m.Add(cpu_layers <= layers * no_gpu)
-    for p, (plat, pv) in enumerate(zip(inst.platforms, bm.plat, strict=True)):
-        for o, mv in zip(inst.memory[p], bm.mem[p], strict=True):
-            c = cpu_coeff(plat.cpu_entry, plat.sockets, o.gb, wl)
-            bm.coeff[f"cpu:{p}:{o.dimm.id}x{o.count}"] = c
-            m.Add(cpu_layers <= c.cap_layers + layers * (1 - mv))
-            for key in TIME_KEYS:
-                t = m.NewIntVar(0, 10**13, f"t_{key}[cpu:{p}:{o.count}]")
-                m.Add(t >= cpu_layers * getattr(c, f"{key}_ns") - 10**13 * (1 - mv))
-                times[key].append(t)
+    if req.workload.offload or req.require.min_gpus == 0:
+        _cpu_layers(bm, wl, cpu_layers, times)
+    else:
+        m.Add(cpu_layers == 0)
     fits = (
         bm.enforce("model_fits", [m.Add(sum(placed) == layers)], measure="fit")
         if req.require.model_fits
@@ -69,6 +64,31 @@ def model_fits_memory(bm: BuildModel, split: str) -> None:
         m.Add(t == sum(times[key]))
         bm.exprs[f"time_{key}"] = t
     _throughput_requirements(bm)
+
+
+def _cpu_layers(bm: BuildModel, wl: object, cpu_layers: object, times: dict[str, list]) -> None:
+    """Layers in system RAM, split per memory option so that time stays linear (no big-M).
+
+    Each option's share is zero unless that option is chosen, and at most the layers its RAM holds.
+    """
+    inst, m = bm.inst, bm.m
+    layers = wl.model.layers  # type: ignore[attr-defined]
+    cache: dict[tuple[str, int, int], LayerCoeff] = {}
+    parts = []
+    for p, plat in enumerate(inst.platforms):
+        for o, mv in zip(inst.memory[p], bm.mem[p], strict=True):
+            key = (plat.cpu.id, plat.sockets, o.gb)
+            if key not in cache:
+                cache[key] = cpu_coeff(plat.cpu_entry, plat.sockets, o.gb, wl)  # type: ignore[arg-type]
+            c = cache[key]
+            bm.coeff[f"cpu:{p}:{o.dimm.id}x{o.count}"] = c
+            if c.problem or c.cap_layers == 0:
+                continue
+            v = m.NewIntVar(0, min(layers, c.cap_layers), f"layers[cpu:{plat.cpu.id}:{o.gb}GB]")
+            m.Add(v <= min(layers, c.cap_layers) * mv)
+            parts.append(v)
+            _add_times(times, v, c)
+    m.Add(cpu_layers == sum(parts))
 
 
 def _add_times(times: dict[str, list], layers_var: object, c: LayerCoeff) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from conftest import llm, quant
+from perf_fixtures import llm, quant
 
 from planner.perf import Device, Workload, estimate, kv_bytes_per_token, kv_cache_bytes, weight_bytes
 from planner.schema import Llm, Quant

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from conftest import gpu, quant
+from perf_fixtures import gpu, quant
 
 from planner.perf import (
     Device,

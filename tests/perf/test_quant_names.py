@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from conftest import quant
+from perf_fixtures import quant
 
 from planner.perf import QuantError, resolve_quant
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from conftest import gpu, llm, quant
+from perf_fixtures import gpu, llm, quant
 
 from planner.perf import Device, Workload, estimate, roofline_batch
 
