@@ -10,11 +10,10 @@ from typing import Literal, TypeVar, cast
 
 from pydantic import Field
 
-from planner.load import InputError, Problem, nearest, parse, read_yaml, register_union_tags
-from planner.schema import ENTRY_ADAPTER, KINDS, CatalogEntry, Entry, Part, Price
+from planner.load import InputError, Problem, nearest, parse, read_yaml
+from planner.schema import ENTRY_ADAPTER, CatalogEntry, Entry, Part, Price
 from planner.schema.common import Slug, Strict
 
-register_union_tags(KINDS)
 E = TypeVar("E", bound=Entry)
 
 

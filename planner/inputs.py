@@ -7,11 +7,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from planner.catalog import Catalog, data_dir
-from planner.load import Document, InputError, Problem, nearest, parse, read_yaml, register_union_tags
+from planner.load import Document, InputError, Problem, nearest, parse, read_yaml
 from planner.schema.request import Request
 from planner.schema.rules import ConstraintFile, Rules
-
-register_union_tags(["forbid", "require", "at_most", "at_least", "limit", "if_then"])
 
 
 def load_rules(user_files: Sequence[Path | str] = ()) -> Rules:
@@ -78,6 +76,18 @@ def load_request(path: Path | str, catalog: Catalog) -> LoadedRequest:
                     "workload.model",
                     f"unknown model {req.workload.model!r}",
                     nearest(req.workload.model, models) or "see `planner catalog list --kind llm`",
+                )
+            )
+        from planner.perf import QuantError, check_quant_backend, resolve_quant
+
+        try:
+            quant = resolve_quant(req.workload.quant, {q.id: q for q in catalog.of_kind("quant")})
+            check_quant_backend(quant, req.workload.backend)
+        except (QuantError, ValueError) as exc:
+            where = doc.line_of(("workload", "quant"))
+            problems.append(
+                Problem(
+                    doc.path, where, "workload.quant", str(exc), "see `planner catalog list --kind quant`"
                 )
             )
     if problems:

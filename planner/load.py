@@ -121,11 +121,19 @@ _HINTS = {
 }
 
 
-def problems_from(doc: Document, error: ValidationError, prefix: Sequence[str | int] = ()) -> list[Problem]:
+def problems_from(
+    doc: Document, error: ValidationError, prefix: Sequence[str | int] = (), data: Any = None
+) -> list[Problem]:
     """Turn a pydantic error into located problems, one per failing place."""
     out = []
-    for err in error.errors():
-        loc = [*prefix, *(p for p in err["loc"] if not _is_union_tag(p))]
+    errors = error.errors()
+    for err in errors:
+        # A list whose only item failed also reports itself as too short: the item's error says it all.
+        if err["type"] == "too_short" and any(
+            e["loc"][: len(err["loc"])] == err["loc"] and e is not err for e in errors
+        ):
+            continue
+        loc = [*prefix, *_file_path(data if data is not None else doc.data, err["loc"])]
         message = err["msg"].removeprefix("Value error, ")
         hint = _HINTS.get(err["type"], "")
         if err["type"] == "extra_forbidden":
@@ -134,17 +142,21 @@ def problems_from(doc: Document, error: ValidationError, prefix: Sequence[str | 
     return out
 
 
-def _is_union_tag(part: str | int) -> bool:
-    # Discriminated unions put the tag (e.g. 'gpu') into the loc; the file has no such key.
-    return isinstance(part, str) and part in _UNION_TAGS
-
-
-_UNION_TAGS: set[str] = set()
-
-
-def register_union_tags(tags: Iterable[str]) -> None:
-    """Tell the error locator which loc parts are discriminator tags, not file keys."""
-    _UNION_TAGS.update(tags)
+def _file_path(data: Any, loc: Sequence[str | int]) -> list[str | int]:
+    """The error's location as keys of the file: drops the discriminator tags unions insert (e.g. 'gpu')."""
+    out: list[str | int] = []
+    node = data
+    for part in loc:
+        if isinstance(node, dict) and part not in node and node.get("kind") == part:
+            continue
+        out.append(part)
+        if isinstance(node, dict):
+            node = node.get(part)
+        elif isinstance(node, list) and isinstance(part, int) and part < len(node):
+            node = node[part]
+        else:
+            node = None
+    return out
 
 
 def _dotted(loc: Sequence[str | int]) -> str:
@@ -164,7 +176,7 @@ def parse(
             return model.validate_python(payload)
         return model.model_validate(payload)
     except ValidationError as exc:
-        raise InputError(problems_from(doc, exc, loc)) from None
+        raise InputError(problems_from(doc, exc, loc, payload)) from None
 
 
 def nearest(name: str, known: Iterable[str], n: int = 3) -> str:

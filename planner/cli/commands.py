@@ -7,7 +7,8 @@ import typer
 
 def register(app: typer.Typer) -> None:
     """Add every command module's commands to the app."""
-    from planner.cli import solve_cmd
+    from planner.cli import estimate_cmd, solve_cmd
 
+    app.command("estimate")(estimate_cmd.estimate)
     app.command("solve")(solve_cmd.solve)
     app.command("check")(solve_cmd.check)

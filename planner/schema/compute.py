@@ -31,7 +31,8 @@ class Software(Strict):
         default=None, pattern=r"^\d+\.\d+$", description="CUDA compute capability, NVIDIA only."
     )
     cuda_supported: bool = Field(
-        default=True, description="Whether a CUDA toolkit current runtimes build with (12.x or newer) supports the card."
+        default=True,
+        description="Whether a CUDA toolkit current runtimes build with (12.x or newer) supports the card.",
     )
     rocm: Literal["supported", "unofficial", "dropped", "none"] = Field(
         default="none", description="ROCm status for AMD cards."
