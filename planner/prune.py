@@ -37,7 +37,7 @@ def keep_undominated(
             out.append(o)
             continue
         dominated = False
-        for j, other in enumerate(options):
+        for j, _other in enumerate(options):
             if i == j:
                 continue
             ge = better(keys[j], keys[i])

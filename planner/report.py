@@ -40,11 +40,6 @@ def placement_table(build: dict[str, Any]) -> Table:
     t = Table(title="Where each GPU sits", title_justify="left")
     for col in ("#", "GPU", "mount", "slot", "lanes", "gen", "from", "PSU", "layers"):
         t.add_column(col)
-    feeds = {}
-    for psu in build["power"].get("psus", []):
-        for k, _ in enumerate(psu["feeds"]):
-            feeds.setdefault(psu["index"], 0)
-    psu_of = _psu_of_card(build)
     for row in build["pcie"]:
         t.add_row(
             str(row["index"] + 1),
@@ -57,21 +52,7 @@ def placement_table(build: dict[str, Any]) -> Table:
             psu_of.get(row["index"], "-"),
             str(row["layers"]) if row["layers"] is not None else "-",
         )
-    del feeds
     return t
-
-
-def _psu_of_card(build: dict[str, Any]) -> dict[int, str]:
-    out: dict[int, str] = {}
-    taken: dict[str, int] = {}
-    for psu in build["power"].get("psus", []):
-        for gpu in psu["feeds"]:
-            # Cards of the same model are fed in order; match them to rows in order.
-            rows = [r["index"] for r in build["pcie"] if r["gpu"] == gpu and r["index"] not in out]
-            if rows:
-                out[rows[0]] = f"PSU {psu['index'] + 1}"
-            taken[gpu] = taken.get(gpu, 0) + 1
-    return out
 
 
 def power_table(build: dict[str, Any]) -> Table:

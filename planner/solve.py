@@ -187,7 +187,7 @@ def _alternatives(
         # The earlier model has its objectives pinned at the optimum; start from a fresh one.
         fresh = build_model(bm.inst, split)
         _copy_exclusions(fresh, out.builds)
-        status, solver, _ = lexicographic(fresh, objectives, params, deadline)
+        _status, solver, _ = lexicographic(fresh, objectives, params, deadline)
         if solver is None:
             return
         out.builds.append(extract_build(solver, fresh, split))

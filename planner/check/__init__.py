@@ -29,7 +29,7 @@ from planner.check.platform import (
     check_parts_exist,
     check_slots,
 )
-from planner.check.power import check_psus, check_wall, circuit_loads, psu_loads, server_loads
+from planner.check.power import assign_feeds, check_psus, check_wall, circuit_loads, psu_loads, server_loads
 from planner.check.workload import check_workload, estimate_build
 from planner.schema.build import Build
 from planner.schema.request import Request

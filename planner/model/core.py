@@ -36,7 +36,7 @@ class Gpus:
     def total(self, attr: str, per_chip: bool = True) -> LinearExpr:
         """Sum of an integer-scaled attribute over every chosen card."""
         return sum(
-            v * int(round(getattr(o.entry, attr) * (o.entry.gpus_per_card if per_chip else 1)))
+            v * round(getattr(o.entry, attr) * (o.entry.gpus_per_card if per_chip else 1))
             for o, v in zip(self.options, self.n, strict=True)
         )
 

@@ -44,12 +44,12 @@ def power_within_psu_capacity(bm: BuildModel) -> None:
     inst, m, ps, g = bm.inst, bm.m, bm.psus, bm.gpus
     rules = inst.rules
     platform = bm.platform_w
+    volts = [c.volts for c in inst.circuits]
     for j in range(len(ps.u)):
         cards = sum(ps.feeds[j][i] * math.ceil(g.entry(i).tdp_w) for i in range(len(inst.gpus)))
         peaks = sum(ps.feeds[j][i] * math.ceil(card_peak_w(g.entry(i), rules)) for i in range(len(inst.gpus)))
         base = platform if j == 0 else 0
         m.Add(ps.load_w[j] == cards + base)
-        volts = [c.volts for c in inst.circuits]
         m.Add(ps.load_w[j] <= ps.capacity_w(j, lambda o, i: psu_sustained_w(o.entry, volts[i], rules)))
         m.Add(peaks + base <= ps.capacity_w(j, lambda o, i: psu_peak_w(o.entry, volts[i], rules)))
     for p, (plat, v) in enumerate(zip(inst.platforms, bm.plat, strict=True)):
@@ -102,7 +102,7 @@ def enough_connectors(bm: BuildModel) -> None:
         m.Add(sum(native_h) <= supply("hpwr_12v"))
         m.Add(sum(native_e) + (eps_cpu if j == 0 else 0) <= supply("eps_8pin"))
         m.Add(sum(need8) <= supply("pcie_8pin") + supply("pcie_6pin"))
-    for p, (plat, v) in enumerate(zip(inst.platforms, bm.plat, strict=True)):
+    for _p, (plat, v) in enumerate(zip(inst.platforms, bm.plat, strict=True)):
         if plat.is_server:
             gp = plat.entry.gpu_power  # type: ignore[union-attr]
             need = sum(

@@ -18,8 +18,7 @@ def gpu_requirements(bm: BuildModel) -> None:
         v * int(o.entry.memory_gb * 1024 * o.entry.gpus_per_card) for o, v in zip(g.options, g.n, strict=True)
     )
     bm.exprs["bandwidth"] = sum(
-        v * int(round(o.entry.bandwidth_gbs * o.entry.gpus_per_card))
-        for o, v in zip(g.options, g.n, strict=True)
+        v * round(o.entry.bandwidth_gbs * o.entry.gpus_per_card) for o, v in zip(g.options, g.n, strict=True)
     )
     bm.enforce("max_gpus", [m.Add(count <= req.max_gpus)], measure="gpu_count", limit=req.max_gpus)
     if req.min_gpus:

@@ -125,7 +125,7 @@ def _throughput_requirements(bm: BuildModel) -> None:
         if need:
             bm.enforce(
                 f"min_{key}",
-                [m.Add(bm.exprs[f"time_{key}"] * int(round(need * 1000)) <= 10**12)],
+                [m.Add(bm.exprs[f"time_{key}"] * round(need * 1000) <= 10**12)],
                 measure=f"time_{key}",
                 limit=need,
             )
@@ -134,7 +134,7 @@ def _throughput_requirements(bm: BuildModel) -> None:
         need = req.min_batch_tokens_per_s
         bm.enforce(
             "min_batch",
-            [m.Add(bm.exprs["time_batch"] * int(round(need * 1000)) <= batch * 10**12)],
+            [m.Add(bm.exprs["time_batch"] * round(need * 1000) <= batch * 10**12)],
             measure="time_batch",
             limit=need,
         )
