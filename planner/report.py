@@ -49,7 +49,7 @@ def placement_table(build: dict[str, Any]) -> Table:
             f"x{row['lanes']}" if row["lanes"] else "-",
             f"Gen{row['gen']}" if row["gen"] else "-",
             row["link"] or "-",
-            psu_of.get(row["index"], "-"),
+            "-" if row.get("psu") is None else f"PSU {row['psu'] + 1}",
             str(row["layers"]) if row["layers"] is not None else "-",
         )
     return t

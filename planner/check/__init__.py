@@ -114,9 +114,11 @@ def _price_date(entry: Any, condition: str | None) -> str | None:
 
 def _pcie(ctx: Ctx) -> list[dict[str, Any]]:
     board = ctx.board
+    feeds = assign_feeds(ctx) if ctx.build.psus else [None] * len(ctx.cards)
     out = []
     for k, c in enumerate(ctx.cards):
         row: dict[str, Any] = {
+            "psu": feeds[k],
             "gpu": c.id,
             "index": k,
             "mount": c.mount,
