@@ -239,10 +239,11 @@ def _check_risers(
     if kits < sum(port_use.values()):
         out.append(V("risers", f"{sum(port_use.values())} cards on ports but {kits} cable kit(s)"))
     for e, _ in bought.values():
+        # A link may run at a lower generation (a BIOS setting); Gen3 is the floor for GPU work.
         if (
             e is not None
             and e.riser_kind != "bifurcation-card"
-            and not riser_ok(e, min(e.pcie_gen, 5), ctx.rules)
+            and not any(riser_ok(e, gen, ctx.rules) for gen in range(3, min(e.pcie_gen, 5) + 1))
         ):
             out.append(
                 V(

@@ -32,21 +32,29 @@ def _register_optional() -> None:
 _register_optional()
 
 
-def main() -> None:
-    """Console entry point: run the app, mapping failures to the documented exit codes."""
+def run(argv: list[str] | None = None) -> int:
+    """Run the CLI and return its exit code: errors become messages on stderr, never tracebacks."""
     try:
-        app()  # standalone: typer reports usage errors itself (exit 2) and exits
+        app(argv, prog_name="planner")  # standalone: typer reports usage errors itself (exit 2)
+    except SystemExit as exc:
+        return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else EXIT_INPUT)
     except InputError as exc:
         for problem in exc.problems:
             print(str(problem), file=sys.stderr)
-        sys.exit(EXIT_INPUT)
+        return EXIT_INPUT
     except Infeasible as exc:
-        sys.exit(exc.code)
+        return exc.code
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
-        sys.exit(EXIT_INTERRUPTED)
+        return EXIT_INTERRUPTED
     except Exception as exc:
         log = Path(tempfile.gettempdir()) / "rig-planner-error.log"
         log.write_text(traceback.format_exc(), encoding="utf-8")
         print(f"internal error: {exc!r}. Please report it with the traceback in {log}", file=sys.stderr)
-        sys.exit(EXIT_INTERNAL)
+        return EXIT_INTERNAL
+    return 0
+
+
+def main() -> None:
+    """Console entry point."""
+    sys.exit(run())

@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from planner.cli.common import CatalogOpt, JsonOpt, PricesOpt, console, emit_json, load
@@ -114,7 +115,7 @@ def show_cmd(
         return
     origin = cat.origins[entry_id]
     out = console()
-    table = Table(title=f"{entry.name}  [{entry.kind}: {entry.id}]", title_justify="left", show_header=False)
+    table = Table(title=escape(f"{entry.name}  [{entry.kind}: {entry.id}]"), title_justify="left", show_header=False)
     table.add_column("field", style="bold")
     table.add_column("value", overflow="fold")
     for key, value in entry_json(entry).items():

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from planner.model.core import BuildModel
+from planner.model.money import riser_for
 from planner.schema import Board, Server
 
 
@@ -58,6 +59,8 @@ def cards_in_slots(bm: BuildModel) -> None:
                         cover[r].append(v)
                     # The card must end within the chassis' expansion slots.
                     m.Add(v <= _closed_case_with(bm, q + width - 1, room_for))
+            if riser_for(bm, b, "slot", sl.gen) is None:
+                continue  # no riser in the catalogue holds this slot's link
             z = m.NewBoolVar(f"riser[{board.id}:{q}]")
             s.riser[(b, q)] = z
             cover[q].append(z)

@@ -1,0 +1,88 @@
+"""Cards in slots: widths block neighbours, open-air cards keep a gap, chassis slots bound the last card,
+open frames hang cards on risers, bifurcation splits a slot."""
+
+from conftest import solve_checked
+from tiny import base_parts, board, chassis, gpu, make_catalog, request, riser, rules
+
+ADJACENT = [{"position": p, "size": 16, "lanes": 16, "gen": 4, "link": "cpu"} for p in (1, 2, 3)]
+
+
+def most_cards(entries, **req):
+    out = solve_checked(make_catalog(entries), request(objective="vram", **req), rules())
+    return out, (len(out.builds[0].gpus) if out.builds else None)
+
+
+def parts(*replace):
+    kinds = {e["kind"] for e in replace}
+    return [p for p in base_parts() if p["kind"] not in kinds] + list(replace)
+
+
+def test_two_slot_cards_block_the_adjacent_slot():
+    out, n = most_cards([*parts(board(slots=ADJACENT)), gpu("g", usd=10, cooling="blower")])
+    assert n == 2
+    assert sorted(g.slot for g in out.builds[0].gpus) == [1, 3]
+
+
+def test_single_slot_cards_use_every_slot():
+    _, n = most_cards([*parts(board(slots=ADJACENT)), gpu("g", usd=10, width=1, cooling="blower")])
+    assert n == 3
+
+
+def test_open_air_cards_keep_a_free_slot_below_in_a_case():
+    # Slots at 1, 3, 5: blower 2-slot cards fill all three; open-air ones need a gap, so two.
+    _, blower = most_cards([*base_parts(), gpu("g", usd=10, cooling="blower")])
+    _, open_air = most_cards([*base_parts(), gpu("g", usd=10, cooling="open-air")])
+    assert (blower, open_air) == (3, 2)
+
+
+def test_last_card_must_end_within_the_chassis_slots():
+    _, n = most_cards([*parts(chassis(expansion=5)), gpu("g", usd=10, cooling="blower")])
+    assert n == 2  # a 2-slot card in slot 5 would need a sixth expansion slot
+
+
+def test_open_frame_needs_risers_for_every_card():
+    frame = chassis("frame", kind="open-frame", expansion=0, risers=6)
+    _, none = most_cards([*parts(frame), gpu("g", usd=10)])
+    assert none == 0
+    out, n = most_cards([*parts(frame), gpu("g", usd=10), riser()])
+    assert n == 3
+    assert {g.mount for g in out.builds[0].gpus} == {"riser"}
+    assert out.builds[0].risers[0].count == 3
+
+
+def test_long_ribbon_riser_runs_at_gen3_and_too_long_one_is_rejected():
+    frame = chassis("frame", kind="open-frame", expansion=0, risers=6)
+    # 600 mm is over the 300 mm Gen4 limit but within Gen3's 600 mm: the link runs at Gen3.
+    _, n = most_cards([*parts(frame), gpu("g", usd=10), riser(length_mm=600, gen=4)])
+    assert n == 3
+    _, n = most_cards([*parts(frame), gpu("g", usd=10), riser(length_mm=900, gen=4)])
+    assert n == 0
+
+
+def test_usb_mining_riser_is_never_used():
+    frame = chassis("frame", kind="open-frame", expansion=0, risers=6)
+    _, n = most_cards([*parts(frame), gpu("g", usd=10), riser(kind="usb-x1", lanes=1, gen=2, length_mm=600)])
+    assert n == 0
+
+
+def test_bifurcation_feeds_two_cards_from_one_slot():
+    slots = [{"position": 1, "size": 16, "lanes": 16, "gen": 4, "link": "cpu", "bifurcation": ["x8x8"]}]
+    frame = chassis("frame", kind="open-frame", expansion=0, risers=6)
+    bif = riser("bif", kind="bifurcation-card", lanes=8, length_mm=100, usd=60) | {"outputs": 2}
+    out, n = most_cards([*parts(board(slots=slots), frame), gpu("g", usd=10), riser(), bif])
+    assert n == 2
+    assert {g.mount for g in out.builds[0].gpus} == {"bifurcated"}
+
+
+def test_slots_below_minimum_lanes_take_no_gpu():
+    slots = [{"position": 1, "size": 16, "lanes": 16, "gen": 4, "link": "cpu"},
+             {"position": 3, "size": 16, "lanes": 1, "gen": 3, "link": "chipset"}]
+    _, n = most_cards([*parts(board(slots=slots)), gpu("g", usd=10, cooling="blower")])
+    assert n == 1
+
+
+def test_cpu_lanes_bound_the_slots_in_use():
+    from tiny import cpu
+
+    _, n = most_cards([*parts(cpu(lanes=32)), gpu("g", usd=10, cooling="blower")])
+    assert n == 2  # three x16 slots, 32 lanes
