@@ -14,6 +14,7 @@ from planner.resolve import Instance, Priced, PsuOpt
 from planner.schema import Gpu
 
 LinearExpr = Any  # cp_model.LinearExprT
+HARD_MAX_GPUS = 16
 
 
 @dataclass
@@ -100,8 +101,9 @@ class BuildModel:
 
     def __post_init__(self) -> None:
         inst, m = self.inst, self.m
-        req = inst.request.require
-        big = req.max_gpus
+        # Card counts range up to the schema's hard cap, not max_gpus: max_gpus is a guarded rule
+        # that explanations may relax ("allow 5 GPUs").
+        big = HARD_MAX_GPUS
         self.max_gpus = big
         self.gpus = Gpus(
             inst.gpus,

@@ -118,6 +118,12 @@ def _tensor(bm: BuildModel, wl: object, times: dict[str, list], placed: list) ->
     placed.append(layers * sum(choice))
 
 
+def _scale(bm: BuildModel, key: str) -> int:
+    """Tokens one timed unit covers: one decoded token, or the whole prompt for prefill."""
+    wl = bm.inst.request.workload
+    return wl.prompt if key == "prefill" and wl is not None else 1
+
+
 def _throughput_requirements(bm: BuildModel) -> None:
     req = bm.inst.request.require
     m = bm.m
@@ -125,7 +131,7 @@ def _throughput_requirements(bm: BuildModel) -> None:
         if need:
             bm.enforce(
                 f"min_{key}",
-                [m.Add(bm.exprs[f"time_{key}"] * round(need * 1000) <= 10**12)],
+                [m.Add(bm.exprs[f"time_{key}"] <= int(1e9 * _scale(bm, key) / need))],
                 measure=f"time_{key}",
                 limit=need,
             )
@@ -134,7 +140,7 @@ def _throughput_requirements(bm: BuildModel) -> None:
         need = req.min_batch_tokens_per_s
         bm.enforce(
             "min_batch",
-            [m.Add(bm.exprs["time_batch"] * round(need * 1000) <= batch * 10**12)],
+            [m.Add(bm.exprs["time_batch"] <= int(1e9 * batch / need))],
             measure="time_batch",
             limit=need,
         )

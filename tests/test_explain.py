@@ -1,0 +1,25 @@
+"""Infeasible requests are explained: which rules conflict and the smallest change that fixes each."""
+
+from planner.explain import explain
+from planner.resolve import resolve
+from planner.solve import Params
+from tiny import base_parts, gpu, make_catalog, request, rules
+
+
+def explained(**req):
+    cat = make_catalog([*base_parts(), gpu("g", usd=500, memory_gb=24, cooling="blower")])
+    return explain(resolve(cat, request(**req), rules()), Params(time_limit_s=10))
+
+
+def test_budget_and_vram_conflict_names_both_and_the_money_needed():
+    ex = explained(budget_usd=1500, require={"min_vram_gb": 48})
+    assert set(ex["rules"]) == {"budget", "min_vram"}
+    # Platform $780 + two cards $1,000 = $1,780: $280 over.
+    assert "raise the budget by $280 (to $1,780)" in ex["fixes"]
+    assert "lower min_vram_gb to 24 GB" in ex["fixes"]
+
+
+def test_gpu_count_conflict():
+    ex = explained(require={"min_vram_gb": 48, "max_gpus": 1})
+    assert set(ex["rules"]) == {"max_gpus", "min_vram"}
+    assert "allow 2 GPUs (max_gpus is 1)" in ex["fixes"]
