@@ -1,0 +1,97 @@
+"""Exhaustive search over tiny catalogues, judged only by the solver-free checker.
+
+Part selections are enumerated best objective first; for each, every placement of cards in slots or on
+risers and every PSU feed is tried. The first selection with a valid placement is the optimum.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections import Counter
+from collections.abc import Iterator
+from typing import Any
+
+from planner.catalog import Catalog
+from planner.check import check_build
+from planner.check.context import Ctx
+from planner.check.money import total_cost
+from planner.schema.build import Build, GpuUse, PartCount, PsuUse
+from planner.schema.request import Request
+from planner.schema.rules import Rules
+
+
+def _selections(cat: Catalog, req: Request, rules: Rules) -> Iterator[dict[str, Any]]:
+    gpus = cat.of_kind("gpu")
+    psus = cat.of_kind("psu")
+    for board in cat.of_kind("board"):
+        for cpu in cat.of_kind("cpu"):
+            for dimm in cat.of_kind("memory"):
+                channels = min(board.memory_channels, cpu.memory_channels)
+                for per in (1, 2):
+                    if channels * per > board.memory_slots:
+                        continue
+                    for chassis in cat.of_kind("chassis"):
+                        for n in range(req.require.max_gpus + 1):
+                            for cards in itertools.combinations_with_replacement(gpus, n):
+                                for k in range(1, rules.power.max_psus + 1):
+                                    for units in itertools.product(psus, repeat=k):
+                                        yield {"board": board, "cpu": cpu, "dimm": dimm, "dimms": channels * per,
+                                               "chassis": chassis, "cards": cards, "psus": units}
+
+
+def _build(sel: dict[str, Any], gpus: tuple[GpuUse, ...], riser: str | None, risers: int) -> Build:
+    return Build(board=sel["board"].id, cpu=sel["cpu"].id, memory=PartCount(id=sel["dimm"].id, count=sel["dimms"]),
+                 chassis=sel["chassis"].id, gpus=gpus, psus=tuple(PsuUse(id=p.id) for p in sel["psus"]),
+                 risers=(PartCount(id=riser, count=risers),) if riser and risers else ())
+
+
+def _placements(sel: dict[str, Any], cat: Catalog) -> Iterator[Build]:
+    """Every way to seat the chosen cards (slot x mount) and feed them (card -> PSU)."""
+    positions = [s.position for s in sel["board"].slots]
+    risers = cat.of_kind("riser")
+    riser = risers[0].id if risers else None
+    homes = [(q, "direct") for q in positions] + ([(q, "riser") for q in positions] if riser else [])
+    cards = [c.id for c in sel["cards"]]
+    seen = set()
+    for seats in itertools.permutations(homes, len(cards)):
+        if len({q for q, _ in seats}) < len(seats):
+            continue
+        key = tuple(sorted(zip(cards, seats, strict=True)))
+        if key in seen:
+            continue
+        seen.add(key)
+        for feeds in itertools.product(range(len(sel["psus"])), repeat=len(cards)):
+            gpus = tuple(GpuUse(id=c, slot=q, mount=mount, psu=f)
+                         for c, (q, mount), f in zip(cards, seats, feeds, strict=True))
+            yield _build(sel, gpus, riser, sum(1 for _, mount in seats if mount == "riser"))
+
+
+def brute_force(cat: Catalog, req: Request, rules: Rules) -> tuple[Build, dict[str, float]] | None:
+    """The optimum by exhaustive search for objectives over vram and cost, or None if nothing is valid.
+
+    Catalogues here have no risers, so a selection's price is the build's cost.
+    """
+    objectives = req.objectives()
+
+    def order(sel: dict[str, Any]) -> tuple[float, ...]:
+        values = {"vram": -_vram(sel), "cost": _cost(sel, cat)}
+        return tuple(values[o] for o in objectives)
+
+    for sel in sorted(_selections(cat, req, rules), key=order):
+        if _cost(sel, cat) > req.budget_usd:
+            continue
+        for build in _placements(sel, cat):
+            if not check_build(build, cat, req, rules):
+                return build, {"vram": _vram(sel), "cost": total_cost(Ctx(cat, req, rules, build))}
+    return None
+
+
+def _vram(sel: dict[str, Any]) -> float:
+    return sum(c.memory_gb * c.gpus_per_card for c in sel["cards"])
+
+
+def _cost(sel: dict[str, Any], cat: Catalog) -> float:
+    parts = Counter([sel["board"].id, sel["cpu"].id, sel["chassis"].id, *(c.id for c in sel["cards"]),
+                     *(p.id for p in sel["psus"])])
+    parts[sel["dimm"].id] += sel["dimms"]
+    return sum(n * min(p.usd for p in cat.entries[pid].prices) for pid, n in parts.items())
