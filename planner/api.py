@@ -102,4 +102,37 @@ def check_file(build_path: Path | str, problem: Problem) -> tuple[Build, list[st
 
     doc = read_yaml(build_path)
     build: Build = parse(doc, Build)
+    _known_ids(build, doc, problem.catalog)
+    from planner.check.context import Ctx
+    from planner.check.place import auto_place
+
+    build = auto_place(Ctx(problem.catalog, problem.request, problem.rules, build))
     return build, [str(v) for v in check_build(build, problem.catalog, problem.request, problem.rules)]
+
+
+def _known_ids(build: Build, doc: Any, catalog: Catalog) -> None:
+    """Unknown part ids in a build file are bad input (exit 1), with the nearest ids suggested."""
+    from planner.load import InputError
+    from planner.load import Problem as FileProblem
+
+    places: list[tuple[tuple[str | int, ...], str | None, str]] = [
+        (("system",), build.system, "system"), (("board",), build.board, "board"), (("server",), build.server, "server"),
+        (("cpu",), build.cpu, "cpu"), (("chassis",), build.chassis, "chassis"),
+        (("memory", "id"), build.memory.id if build.memory else None, "memory"),
+    ]
+    places += [(("gpus", i, "id"), g.id, "gpu") for i, g in enumerate(build.gpus)]
+    places += [(("psus", i, "id"), p.id, "psu") for i, p in enumerate(build.psus)]
+    places += [(("psus", i, "breakout"), p.breakout, "breakout") for i, p in enumerate(build.psus)]
+    places += [(("risers", i, "id"), r.id, "riser") for i, r in enumerate(build.risers)]
+    problems = []
+    for loc, pid, kind in places:
+        if pid is None:
+            continue
+        try:
+            catalog.get(pid, kind)
+        except InputError as exc:
+            p = exc.problems[0]
+            where = ".".join(str(x) for x in loc)
+            problems.append(FileProblem(doc.path, doc.line_of(loc), where, p.message, p.hint))
+    if problems:
+        raise InputError(problems)
