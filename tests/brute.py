@@ -35,14 +35,27 @@ def _selections(cat: Catalog, req: Request, rules: Rules) -> Iterator[dict[str, 
                             for cards in itertools.combinations_with_replacement(gpus, n):
                                 for k in range(1, rules.power.max_psus + 1):
                                     for units in itertools.product(psus, repeat=k):
-                                        yield {"board": board, "cpu": cpu, "dimm": dimm, "dimms": channels * per,
-                                               "chassis": chassis, "cards": cards, "psus": units}
+                                        yield {
+                                            "board": board,
+                                            "cpu": cpu,
+                                            "dimm": dimm,
+                                            "dimms": channels * per,
+                                            "chassis": chassis,
+                                            "cards": cards,
+                                            "psus": units,
+                                        }
 
 
 def _build(sel: dict[str, Any], gpus: tuple[GpuUse, ...], riser: str | None, risers: int) -> Build:
-    return Build(board=sel["board"].id, cpu=sel["cpu"].id, memory=PartCount(id=sel["dimm"].id, count=sel["dimms"]),
-                 chassis=sel["chassis"].id, gpus=gpus, psus=tuple(PsuUse(id=p.id) for p in sel["psus"]),
-                 risers=(PartCount(id=riser, count=risers),) if riser and risers else ())
+    return Build(
+        board=sel["board"].id,
+        cpu=sel["cpu"].id,
+        memory=PartCount(id=sel["dimm"].id, count=sel["dimms"]),
+        chassis=sel["chassis"].id,
+        gpus=gpus,
+        psus=tuple(PsuUse(id=p.id) for p in sel["psus"]),
+        risers=(PartCount(id=riser, count=risers),) if riser and risers else (),
+    )
 
 
 def _placements(sel: dict[str, Any], cat: Catalog) -> Iterator[Build]:
@@ -61,8 +74,10 @@ def _placements(sel: dict[str, Any], cat: Catalog) -> Iterator[Build]:
             continue
         seen.add(key)
         for feeds in itertools.product(range(len(sel["psus"])), repeat=len(cards)):
-            gpus = tuple(GpuUse(id=c, slot=q, mount=mount, psu=f)
-                         for c, (q, mount), f in zip(cards, seats, feeds, strict=True))
+            gpus = tuple(
+                GpuUse(id=c, slot=q, mount=mount, psu=f)
+                for c, (q, mount), f in zip(cards, seats, feeds, strict=True)
+            )
             yield _build(sel, gpus, riser, sum(1 for _, mount in seats if mount == "riser"))
 
 
@@ -91,7 +106,14 @@ def _vram(sel: dict[str, Any]) -> float:
 
 
 def _cost(sel: dict[str, Any], cat: Catalog) -> float:
-    parts = Counter([sel["board"].id, sel["cpu"].id, sel["chassis"].id, *(c.id for c in sel["cards"]),
-                     *(p.id for p in sel["psus"])])
+    parts = Counter(
+        [
+            sel["board"].id,
+            sel["cpu"].id,
+            sel["chassis"].id,
+            *(c.id for c in sel["cards"]),
+            *(p.id for p in sel["psus"]),
+        ]
+    )
     parts[sel["dimm"].id] += sel["dimms"]
     return sum(n * min(p.usd for p in cat.entries[pid].prices) for pid, n in parts.items())

@@ -6,8 +6,20 @@ import pytest
 
 from planner.schema import Part
 
-COUNTS = {"gpu": 120, "cpu": 40, "board": 30, "memory": 10, "psu": 25, "breakout": 2, "chassis": 15, "riser": 8,
-          "system": 10, "llm": 35, "quant": 20, "server": 1}
+COUNTS = {
+    "gpu": 120,
+    "cpu": 40,
+    "board": 30,
+    "memory": 10,
+    "psu": 25,
+    "breakout": 2,
+    "chassis": 15,
+    "riser": 8,
+    "system": 10,
+    "llm": 35,
+    "quant": 20,
+    "server": 1,
+}
 
 
 def test_catalogue_meets_coverage_counts(catalog):
@@ -33,12 +45,38 @@ def test_ids_are_slugs(catalog):
     assert all(re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", i) for i in catalog.entries)
 
 
-@pytest.mark.parametrize("part_id", [
-    "gtx-1080-ti", "rtx-2080-ti", "titan-rtx", "rtx-3060-12gb", "rtx-3090", "rtx-3090-ti", "rtx-4060-ti-16gb",
-    "rtx-4090", "rtx-5090", "quadro-rtx-8000", "rtx-a6000", "rtx-6000-ada", "tesla-k80", "tesla-m40-24gb",
-    "tesla-p40", "tesla-p100-16gb", "tesla-t4", "a100-80gb-pcie", "h100-pcie", "l40s", "radeon-vii",
-    "radeon-rx-7900-xtx", "instinct-mi50-32gb", "instinct-mi210", "arc-a770-16gb", "arc-b580", "arc-pro-b60",
-])
+@pytest.mark.parametrize(
+    "part_id",
+    [
+        "gtx-1080-ti",
+        "rtx-2080-ti",
+        "titan-rtx",
+        "rtx-3060-12gb",
+        "rtx-3090",
+        "rtx-3090-ti",
+        "rtx-4060-ti-16gb",
+        "rtx-4090",
+        "rtx-5090",
+        "quadro-rtx-8000",
+        "rtx-a6000",
+        "rtx-6000-ada",
+        "tesla-k80",
+        "tesla-m40-24gb",
+        "tesla-p40",
+        "tesla-p100-16gb",
+        "tesla-t4",
+        "a100-80gb-pcie",
+        "h100-pcie",
+        "l40s",
+        "radeon-vii",
+        "radeon-rx-7900-xtx",
+        "instinct-mi50-32gb",
+        "instinct-mi210",
+        "arc-a770-16gb",
+        "arc-b580",
+        "arc-pro-b60",
+    ],
+)
 def test_named_gpus_are_present(catalog, part_id):
     assert catalog.get(part_id, "gpu")
 

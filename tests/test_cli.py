@@ -19,12 +19,16 @@ def test_catalog_list_json_parses_and_has_fields(capsys):
     code, out, _ = call(capsys, "catalog", "list", "--kind", "gpu", "--json")
     rows = json.loads(out)
     assert code == 0 and len(rows) >= 120
-    assert {"id", "kind", "name", "memory_gb", "bandwidth_gbs", "fp16_tflops", "tdp_w", "prices"} <= set(rows[0])
+    assert {"id", "kind", "name", "memory_gb", "bandwidth_gbs", "fp16_tflops", "tdp_w", "prices"} <= set(
+        rows[0]
+    )
 
 
 def test_catalog_list_llm_and_quant(capsys):
     code, out, _ = call(capsys, "catalog", "list", "--kind", "llm", "--json")
-    assert code == 0 and {"params_b", "active_params_b", "layers", "kv_heads", "head_dim"} <= set(json.loads(out)[0])
+    assert code == 0 and {"params_b", "active_params_b", "layers", "kv_heads", "head_dim"} <= set(
+        json.loads(out)[0]
+    )
     code, out, _ = call(capsys, "catalog", "list", "--kind", "quant", "--json")
     assert code == 0 and "bits_per_weight" in json.loads(out)[0]
 
@@ -51,12 +55,23 @@ def test_unknown_kind_flag_and_usage_error(capsys):
 
 
 def test_estimate_json_and_does_not_fit(capsys):
-    code, out, _ = call(capsys, "estimate", "--gpu", "rtx-3090:2", "--model", "llama-3-3-70b", "--quant", "q4_k_m",
-                        "--json")
+    code, out, _ = call(
+        capsys, "estimate", "--gpu", "rtx-3090:2", "--model", "llama-3-3-70b", "--quant", "q4_k_m", "--json"
+    )
     data = json.loads(out)
     assert code == 0 and data["fits"] is True and data["decode_tokens_per_s"] > 5
-    assert {"memory", "prefill_tokens_per_s", "ttft_s", "batch_tokens_per_s", "max_batch", "max_context", "bound",
-            "split", "backend", "assumptions"} <= set(data)
+    assert {
+        "memory",
+        "prefill_tokens_per_s",
+        "ttft_s",
+        "batch_tokens_per_s",
+        "max_batch",
+        "max_context",
+        "bound",
+        "split",
+        "backend",
+        "assumptions",
+    } <= set(data)
     code, out, _ = call(capsys, "estimate", "--gpu", "rtx-3090", "--model", "llama-3-3-70b", "--json")
     data = json.loads(out)
     assert code == 0 and data["fits"] is False and data["shortfall_gb"] > 10
@@ -66,8 +81,18 @@ def test_estimate_bad_input(capsys):
     code, _, err = call(capsys, "estimate", "--gpu", "rtx-309", "--model", "llama3-70b", "--prompt", "-1")
     assert code == 1
     assert "--prompt: -1 is below 0" in err
-    code, _, err = call(capsys, "estimate", "--gpu", "rtx-3090", "--model", "llama-3-1-8b", "--quant", "q4_k_m",
-                        "--backend", "vllm")
+    code, _, err = call(
+        capsys,
+        "estimate",
+        "--gpu",
+        "rtx-3090",
+        "--model",
+        "llama-3-1-8b",
+        "--quant",
+        "q4_k_m",
+        "--backend",
+        "vllm",
+    )
     assert code == 1 and "does not run on vllm" in err
     code, _, err = call(capsys, "estimate", "--system", "dgx-spark", "--gpu", "rtx-3090")
     assert code == 1 and "takes no --gpu" in err
@@ -102,7 +127,8 @@ def test_check_build_file(capsys, tmp_path):
     good = tmp_path / "b.yaml"
     good.write_text(
         "board: romed8-2t\ncpu: epyc-7302p\nmemory: {id: samsung-32gb-ddr4-3200-rdimm, count: 8}\n"
-        "chassis: fractal-torrent\npsus: [{id: hx1500i-2023}]\ngpus: [{id: rtx-3090, count: 2}]\n")
+        "chassis: fractal-torrent\npsus: [{id: hx1500i-2023}]\ngpus: [{id: rtx-3090, count: 2}]\n"
+    )
     code, out, _ = call(capsys, "check", str(good), "--json")
     data = json.loads(out)
     assert code == 0, data["violations"]

@@ -1,9 +1,10 @@
 """Infeasible requests are explained: which rules conflict and the smallest change that fixes each."""
 
+from tiny import base_parts, gpu, make_catalog, request, rules
+
 from planner.explain import explain
 from planner.resolve import resolve
 from planner.solve import Params
-from tiny import base_parts, gpu, make_catalog, request, rules
 
 
 def explained(**req):

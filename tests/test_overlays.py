@@ -61,4 +61,7 @@ def test_price_list_with_unknown_id_is_an_error(tmp_path):
     f.write_text("- {id: rtx-3900, usd: 555, date: 2026-11-20, condition: used}\n")
     with pytest.raises(InputError) as err:
         load_catalog(prices=[f])
-    assert str(err.value) == f"{f}:1: [0].id: no part with id 'rtx-3900'. did you mean rtx-3090, rtx-3070, rtx-5090?"
+    assert (
+        str(err.value)
+        == f"{f}:1: [0].id: no part with id 'rtx-3900'. did you mean rtx-3090, rtx-3070, rtx-5090?"
+    )

@@ -1,12 +1,13 @@
 """Budget rule: cost within budget, owned parts free; feasible, infeasible and the objective."""
 
-from conftest import solve_checked
-from tiny import base_parts, gpu, make_catalog, request, rules
+from tiny import base_parts, gpu, make_catalog, request, rules, solve_checked
 
 
 def test_most_vram_within_budget_then_cheapest():
     # Platform 300+200+8x10+100+100 = 780. Two big cards fit the budget, three do not.
-    cat = make_catalog([*base_parts(), gpu("big", usd=1000, memory_gb=48), gpu("small", usd=300, memory_gb=16)])
+    cat = make_catalog(
+        [*base_parts(), gpu("big", usd=1000, memory_gb=48), gpu("small", usd=300, memory_gb=16)]
+    )
     out = solve_checked(cat, request(budget_usd=780 + 2000 + 300), rules())
     assert out.status == "optimal"
     cards = sorted(g.id for g in out.builds[0].gpus)
@@ -23,7 +24,9 @@ def test_budget_below_platform_is_infeasible():
 
 
 def test_owned_cards_cost_nothing_and_must_be_used():
-    cat = make_catalog([*base_parts(), gpu("big", usd=1000, memory_gb=48), gpu("small", usd=300, memory_gb=16)])
+    cat = make_catalog(
+        [*base_parts(), gpu("big", usd=1000, memory_gb=48), gpu("small", usd=300, memory_gb=16)]
+    )
     req = request(budget_usd=800, owned=[{"id": "small", "count": 2}])
     out = solve_checked(cat, req, rules())
     assert out.status == "optimal"

@@ -1,7 +1,6 @@
 """Chassis and cooling: form factor, card length, allowed kinds, heat capacity, passive cards need airflow."""
 
-from conftest import solve_checked
-from tiny import base_parts, board, chassis, gpu, make_catalog, request, rules
+from tiny import base_parts, board, chassis, gpu, make_catalog, request, rules, solve_checked
 
 
 def parts(*replace):
@@ -20,8 +19,13 @@ def test_board_needs_a_chassis_of_its_form_factor():
 
 
 def test_cards_longer_than_the_chassis_are_left_out():
-    _, n = cards([*base_parts(), gpu("long", usd=10, length_mm=340, cooling="blower"),
-                  gpu("short", usd=900, length_mm=260, cooling="blower", memory_gb=8)])
+    _, n = cards(
+        [
+            *base_parts(),
+            gpu("long", usd=10, length_mm=340, cooling="blower"),
+            gpu("short", usd=900, length_mm=260, cooling="blower", memory_gb=8),
+        ]
+    )
     out, _ = cards([*base_parts(), gpu("long", usd=10, length_mm=340, cooling="blower")])
     assert out.builds[0].gpus == ()
     assert n == 3
@@ -41,11 +45,13 @@ def test_passive_cards_need_a_chassis_that_moves_air_through_them():
 
 def test_chassis_kinds_requirement():
     entries = [*base_parts(), chassis("frame", kind="open-frame", expansion=0, risers=6, usd=1)]
-    out = solve_checked(make_catalog(entries), request(objective="cost", require={"chassis_kinds": ["open-frame"]}),
-                        rules())
+    out = solve_checked(
+        make_catalog(entries), request(objective="cost", require={"chassis_kinds": ["open-frame"]}), rules()
+    )
     assert out.builds[0].chassis == "frame"
     out = solve_checked(make_catalog(entries), request(objective="cost"), rules())
     assert out.builds[0].chassis == "frame"  # cheapest when any kind is allowed
-    out = solve_checked(make_catalog(entries), request(objective="cost", require={"chassis_kinds": ["tower"]}),
-                        rules())
+    out = solve_checked(
+        make_catalog(entries), request(objective="cost", require={"chassis_kinds": ["tower"]}), rules()
+    )
     assert out.builds[0].chassis == "tower-a"

@@ -1,7 +1,6 @@
 """Power: PSU load with headroom, transients, connectors, server PSUs on breakouts, low-line derating."""
 
-from conftest import solve_checked
-from tiny import base_parts, breakout, chassis, gpu, make_catalog, psu, request, rules
+from tiny import base_parts, breakout, chassis, gpu, make_catalog, psu, request, rules, solve_checked
 
 
 def parts(*replace):

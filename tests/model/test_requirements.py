@@ -1,11 +1,12 @@
 """Requirements: GPU count range, minimum VRAM, vendors, NVLink, and the cost objective."""
 
-from conftest import solve_checked
-from tiny import base_parts, gpu, make_catalog, request, rules
+from tiny import base_parts, gpu, make_catalog, request, rules, solve_checked
 
-CARDS = [gpu("nv", usd=700, memory_gb=24, cooling="blower"),
-         gpu("amd", usd=300, memory_gb=16, cooling="blower", vendor="AMD"),
-         gpu("link", usd=900, memory_gb=24, cooling="blower", nvlink="nvlink-test")]
+CARDS = [
+    gpu("nv", usd=700, memory_gb=24, cooling="blower"),
+    gpu("amd", usd=300, memory_gb=16, cooling="blower", vendor="AMD"),
+    gpu("link", usd=900, memory_gb=24, cooling="blower", nvlink="nvlink-test"),
+]
 PLATFORM = 780
 
 

@@ -1,8 +1,6 @@
 """Wall circuits: wall draw within each circuit's continuous limit; more circuits allow more cards."""
 
-from conftest import solve_checked
-from tiny import base_parts, board, breakout, chassis, gpu, make_catalog, psu, request, rules
-
+from tiny import base_parts, board, breakout, chassis, gpu, make_catalog, psu, request, rules, solve_checked
 
 SEVEN = [{"position": p, "size": 16, "lanes": 16, "gen": 4, "link": "cpu"} for p in range(1, 8)]
 
@@ -10,8 +8,15 @@ SEVEN = [{"position": p, "size": 16, "lanes": 16, "gen": 4, "link": "cpu"} for p
 def entries():
     kept = [p for p in base_parts() if p["kind"] not in ("psu", "chassis", "board")]
     srv = psu("srv", form="server", watts=2000, low=1000, family="srv", usd=30, efficiency="platinum")
-    return [*kept, board(slots=SEVEN), psu(watts=1000), srv, breakout(six_pin=16), chassis(bays=1, cooling_w=10_000),
-            gpu("g", usd=10, cooling="blower", tdp_w=300, width=1)]
+    return [
+        *kept,
+        board(slots=SEVEN),
+        psu(watts=1000),
+        srv,
+        breakout(six_pin=16),
+        chassis(bays=1, cooling_w=10_000),
+        gpu("g", usd=10, cooling="blower", tdp_w=300, width=1),
+    ]
 
 
 def count(req_site):
@@ -32,6 +37,9 @@ def test_two_circuits_carry_more_cards():
 
 
 def test_wall_rule_can_be_infeasible():
-    out = solve_checked(make_catalog(entries()), request(require={"min_gpus": 6},
-                        site={"circuits": [{"volts": 120, "amps": 15}]}), rules())
+    out = solve_checked(
+        make_catalog(entries()),
+        request(require={"min_gpus": 6}, site={"circuits": [{"volts": 120, "amps": 15}]}),
+        rules(),
+    )
     assert out.status == "infeasible"

@@ -1,8 +1,7 @@
 """Cards in slots: widths block neighbours, open-air cards keep a gap, chassis slots bound the last card,
 open frames hang cards on risers, bifurcation splits a slot."""
 
-from conftest import solve_checked
-from tiny import base_parts, board, chassis, gpu, make_catalog, request, riser, rules
+from tiny import base_parts, board, chassis, gpu, make_catalog, request, riser, rules, solve_checked
 
 ADJACENT = [{"position": p, "size": 16, "lanes": 16, "gen": 4, "link": "cpu"} for p in (1, 2, 3)]
 
@@ -75,8 +74,10 @@ def test_bifurcation_feeds_two_cards_from_one_slot():
 
 
 def test_slots_below_minimum_lanes_take_no_gpu():
-    slots = [{"position": 1, "size": 16, "lanes": 16, "gen": 4, "link": "cpu"},
-             {"position": 3, "size": 16, "lanes": 1, "gen": 3, "link": "chipset"}]
+    slots = [
+        {"position": 1, "size": 16, "lanes": 16, "gen": 4, "link": "cpu"},
+        {"position": 3, "size": 16, "lanes": 1, "gen": 3, "link": "chipset"},
+    ]
     _, n = most_cards([*parts(board(slots=slots)), gpu("g", usd=10, cooling="blower")])
     assert n == 1
 
