@@ -71,7 +71,7 @@ def gpu_key(
         (g.gpus_per_card, 0),
         (g.memory_gb, 1),
         (g.bandwidth_gbs, 1),
-        (g.fp16_tflops, 1),
+        # Compute speed enters through the workload coefficients below; without a workload it is moot.
         (g.tdp_w, -1),
         (card_peak_w(g, rules), -1),
         (p.pcie_6pin + p.pcie_8pin, -1),
@@ -124,18 +124,14 @@ class _TensorSet:
         )
 
 
-def cpu_key(plat: Any) -> tuple:
+def cpu_key(plat: Any, runs_layers: bool) -> tuple:
+    """Figures of a CPU on its board; its speed matters only when it may hold model layers."""
     c = plat.cpu_entry
-    return (
-        (plat.board_index, 0),
-        (plat.cpu.price_usd or 0, -1),
-        (plat.channels, 0),
-        (c.pcie_lanes, 1),
-        (c.memory_speed_mts, 1),
-        (c.tdp_w, -1),
-        (c.fp32_tflops, 1),
-        (c.max_memory_gb, 1),
-    )
+    key = [(plat.board_index, 0), (plat.cpu.price_usd or 0, -1), (plat.channels, 0), (c.pcie_lanes, 1),
+           (c.tdp_w, -1), (c.max_memory_gb, 1)]
+    if runs_layers:
+        key += [(c.memory_speed_mts, 1), (c.fp32_tflops, 1), (c.memory_bandwidth_gbs, 1), (c.cores, 1)]
+    return tuple(key)
 
 
 def psu_key(opt: Any, rules: Rules) -> tuple:

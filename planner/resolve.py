@@ -249,8 +249,13 @@ def resolve(catalog: Catalog, request: Request, rules: Rules, prune: bool = True
             at_least_as_good,
             lambda o: keep(o.entry),
         )
+        wl = request.workload
+        runs_layers = wl is not None and (wl.offload or request.require.min_gpus == 0)
         platforms = keep_undominated(
-            platforms, cpu_key, at_least_as_good, lambda p: keep(p.cpu.entry) or keep(p.board.entry)
+            platforms,
+            lambda p: cpu_key(p, runs_layers),
+            at_least_as_good,
+            lambda p: keep(p.cpu.entry) or keep(p.board.entry),
         )
         psus = keep_undominated(
             psus,

@@ -94,6 +94,32 @@ def cards_in_slots(bm: BuildModel) -> None:
         c for c, h in zip(bm.chassis, inst.chassis, strict=True) if h.entry.chassis_kind == "open-frame"
     )
     m.Add(sum(s.direct.values()) <= 16 * (1 - open_frame))
+    _capacity_cuts(bm, outputs)
+
+
+def _capacity_cuts(bm: BuildModel, outputs: int) -> None:
+    """Valid cuts that carry each board's and chassis' card capacity into the LP relaxation.
+
+    They are implied by the slot-level constraints but only after branching; stated directly they let
+    the bound see that more cards need a bigger (dearer) board and frame.
+    """
+    inst, m = bm.inst, bm.m
+    per_board = []
+    for b, (board, bv) in enumerate(zip(inst.boards, bm.board_sel, strict=True)):
+        e = board.entry
+        if isinstance(e, Server):
+            per_board.append(bv * e.gpu_positions)
+            continue
+        usable = [sl for sl in e.slots if sl.lanes >= inst.min_lanes]
+        bif = sum(1 for sl in usable if (bm.slots.bifurcated.get((b, sl.position)) is not None))
+        ports = sum(pt.count for k, pt in enumerate(e.ports) if (b, k) in bm.slots.port)
+        per_board.append(bv * (len(usable) + bif * max(0, outputs - 1) + ports))
+    m.Add(bm.gpu_count <= sum(per_board))
+    per_case = [c * (h.entry.riser_positions + (0 if h.entry.chassis_kind == "open-frame" else h.entry.expansion_slots))
+                for c, h in zip(bm.chassis, inst.chassis, strict=True)]
+    per_case += [v * b.entry.gpu_positions for b, v in zip(inst.boards, bm.board_sel, strict=True)
+                 if isinstance(b.entry, Server)]
+    m.Add(bm.gpu_count <= sum(per_case))
 
 
 def _closed_case_with(bm: BuildModel, slots: int, cache: dict[int, object]) -> object:
