@@ -20,6 +20,13 @@ def psus_feed_cards(bm: BuildModel) -> None:
         m.Add(ps.used(j) <= 1 - bm.server_sel)
         if j + 1 < n_j:
             m.Add(ps.used(j) >= ps.used(j + 1))  # symmetry: fill instances in order
+            if j >= 1:
+                # Instances after the first (which also feeds the board) are interchangeable: order
+                # them by (option, circuit) so that each set of PSUs is searched once.
+                n_c = len(inst.circuits)
+                idx = [sum((k * n_c + i) * v for k, per_k in enumerate(ps.u[t]) for i, v in enumerate(per_k))
+                       for t in (j, j + 1)]
+                m.Add(idx[0] <= idx[1] + len(ps.options) * n_c * (1 - ps.used(j + 1)))
         for i in range(len(inst.gpus)):
             m.Add(ps.feeds[j][i] <= bm.max_gpus * ps.used(j))
     atx_first = sum(v for k, per_k in enumerate(ps.u[0]) for v in per_k if ps.options[k].entry.form == "atx")
