@@ -39,7 +39,9 @@ def timed(fn, repeat: int) -> tuple[float, object]:
 def full_catalogue(repeat: int, workers: int) -> None:
     cat, rules = load_catalog(), load_rules()
     print("Full catalogue: median solve time (resolve + model + CP-SAT), proven status")
-    print(f"{'objective':<22} {'max GPUs':>8} {'budget':>8} {'median s':>9} {'status':>9} {'GPUs':>5} {'value':>12}")
+    print(
+        f"{'objective':<22} {'max GPUs':>8} {'budget':>8} {'median s':>9} {'status':>9} {'GPUs':>5} {'value':>12}"
+    )
     cases = []
     for gpus in (1, 2, 4, 8):
         for budget in (2000, 5000, 10000):
@@ -48,8 +50,14 @@ def full_catalogue(repeat: int, workers: int) -> None:
         cases.append(("decode,cost (70B Q4)", {"workload": WORKLOAD}, gpus, 5000))
     all_times = []
     for label, extra, gpus, budget in cases:
-        req = Request.model_validate({"budget_usd": budget, "require": {"max_gpus": gpus},
-                                      "site": {"circuits": [{"volts": 120, "amps": 20, "count": 2}]}, **extra})
+        req = Request.model_validate(
+            {
+                "budget_usd": budget,
+                "require": {"max_gpus": gpus},
+                "site": {"circuits": [{"volts": 120, "amps": 20, "count": 2}]},
+                **extra,
+            }
+        )
 
         def run(req=req):
             return solve(resolve(cat, req, rules), Params(time_limit_s=60, workers=workers, seed=0))
@@ -73,8 +81,10 @@ def brute_versus_solver(repeat: int) -> None:
     from brute import brute_force
     from tiny import base_parts, gpu, make_catalog, request, rules
 
-    cards = [gpu(f"g{i}", usd=150 + 90 * i, memory_gb=(8, 12, 16, 24)[i % 4], tdp_w=150 + 40 * i, cooling="blower")
-             for i in range(4)]
+    cards = [
+        gpu(f"g{i}", usd=150 + 90 * i, memory_gb=(8, 12, 16, 24)[i % 4], tdp_w=150 + 40 * i, cooling="blower")
+        for i in range(4)
+    ]
     cat = make_catalog([*base_parts(), *cards])
     req = request(budget_usd=2500, objective=["vram", "cost"], require={"max_gpus": 3})
     r = rules(power={"max_psus": 2})
@@ -82,7 +92,9 @@ def brute_versus_solver(repeat: int) -> None:
     ts, out = timed(lambda: solve(resolve(cat, req, r), Params(time_limit_s=60)), repeat)
     print("Reduced catalogue (4 GPU types, 1 board, 1 PSU, up to 3 cards): brute force vs solver")
     print(f"  brute force {tb:.2f} s -> vram {truth[1]['vram']:g} GB, cost ${truth[1]['cost']:,.0f}")
-    print(f"  solver      {ts:.2f} s -> vram {out.values[0]['vram'] / 1024:g} GB, cost ${out.values[0]['cost']:,}")
+    print(
+        f"  solver      {ts:.2f} s -> vram {out.values[0]['vram'] / 1024:g} GB, cost ${out.values[0]['cost']:,}"
+    )
 
 
 def main() -> None:

@@ -116,8 +116,11 @@ def _known_ids(build: Build, doc: Any, catalog: Catalog) -> None:
     from planner.load import Problem as FileProblem
 
     places: list[tuple[tuple[str | int, ...], str | None, str]] = [
-        (("system",), build.system, "system"), (("board",), build.board, "board"), (("server",), build.server, "server"),
-        (("cpu",), build.cpu, "cpu"), (("chassis",), build.chassis, "chassis"),
+        (("system",), build.system, "system"),
+        (("board",), build.board, "board"),
+        (("server",), build.server, "server"),
+        (("cpu",), build.cpu, "cpu"),
+        (("chassis",), build.chassis, "chassis"),
         (("memory", "id"), build.memory.id if build.memory else None, "memory"),
     ]
     places += [(("gpus", i, "id"), g.id, "gpu") for i, g in enumerate(build.gpus)]

@@ -121,7 +121,11 @@ def explain(inst: Instance, params: Any, seconds: float = 20.0) -> dict[str, Any
     bm = build_model(inst, split)
     families = _families(bm)
     if not families:
-        return {"conflict": ["the physical rules alone admit no build from this catalogue"], "fixes": [], "rules": []}
+        return {
+            "conflict": ["the physical rules alone admit no build from this catalogue"],
+            "fixes": [],
+            "rules": [],
+        }
     per = max(0.5, seconds / (len(families) + 1))
     fixes, rules = [], []
     for key, names in families.items():
@@ -133,9 +137,16 @@ def explain(inst: Instance, params: Any, seconds: float = 20.0) -> dict[str, Any
         return {"conflict": [_describe(inst, r) for r in rules], "fixes": fixes, "rules": rules}
     core = conflict(bm, per)
     if not core:
-        return {"conflict": ["no single rule is to blame and no conflict was proven in time"], "fixes": [], "rules": []}
-    return {"conflict": [_describe(inst, n) for n in core],
-            "fixes": ["no single rule fixes it alone: move several of these"], "rules": core}
+        return {
+            "conflict": ["no single rule is to blame and no conflict was proven in time"],
+            "fixes": [],
+            "rules": [],
+        }
+    return {
+        "conflict": [_describe(inst, n) for n in core],
+        "fixes": ["no single rule fixes it alone: move several of these"],
+        "rules": core,
+    }
 
 
 def _describe(inst: Instance, name: str) -> str:

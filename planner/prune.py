@@ -127,8 +127,14 @@ class _TensorSet:
 def cpu_key(plat: Any, runs_layers: bool) -> tuple:
     """Figures of a CPU on its board; its speed matters only when it may hold model layers."""
     c = plat.cpu_entry
-    key = [(plat.board_index, 0), (plat.cpu.price_usd or 0, -1), (plat.channels, 0), (c.pcie_lanes, 1),
-           (c.tdp_w, -1), (c.max_memory_gb, 1)]
+    key = [
+        (plat.board_index, 0),
+        (plat.cpu.price_usd or 0, -1),
+        (plat.channels, 0),
+        (c.pcie_lanes, 1),
+        (c.tdp_w, -1),
+        (c.max_memory_gb, 1),
+    ]
     if runs_layers:
         key += [(c.memory_speed_mts, 1), (c.fp32_tflops, 1), (c.memory_bandwidth_gbs, 1), (c.cores, 1)]
     return tuple(key)

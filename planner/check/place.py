@@ -56,6 +56,8 @@ def auto_place(ctx: Ctx) -> Build:
 
     if not search(0, set(taken), risers_left):
         return build
-    placed = [c if k not in seats else c.model_copy(update={"slot": seats[k][0], "mount": seats[k][1]})
-              for k, c in enumerate(cards)]
+    placed = [
+        c if k not in seats else c.model_copy(update={"slot": seats[k][0], "mount": seats[k][1]})
+        for k, c in enumerate(cards)
+    ]
     return build.model_copy(update={"gpus": tuple(GpuUse(**g.model_dump()) for g in placed)})

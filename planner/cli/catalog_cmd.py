@@ -115,7 +115,9 @@ def show_cmd(
         return
     origin = cat.origins[entry_id]
     out = console()
-    table = Table(title=escape(f"{entry.name}  [{entry.kind}: {entry.id}]"), title_justify="left", show_header=False)
+    table = Table(
+        title=escape(f"{entry.name}  [{entry.kind}: {entry.id}]"), title_justify="left", show_header=False
+    )
     table.add_column("field", style="bold")
     table.add_column("value", overflow="fold")
     for key, value in entry_json(entry).items():

@@ -115,10 +115,16 @@ def _capacity_cuts(bm: BuildModel, outputs: int) -> None:
         ports = sum(pt.count for k, pt in enumerate(e.ports) if (b, k) in bm.slots.port)
         per_board.append(bv * (len(usable) + bif * max(0, outputs - 1) + ports))
     m.Add(bm.gpu_count <= sum(per_board))
-    per_case = [c * (h.entry.riser_positions + (0 if h.entry.chassis_kind == "open-frame" else h.entry.expansion_slots))
-                for c, h in zip(bm.chassis, inst.chassis, strict=True)]
-    per_case += [v * b.entry.gpu_positions for b, v in zip(inst.boards, bm.board_sel, strict=True)
-                 if isinstance(b.entry, Server)]
+    per_case = [
+        c
+        * (h.entry.riser_positions + (0 if h.entry.chassis_kind == "open-frame" else h.entry.expansion_slots))
+        for c, h in zip(bm.chassis, inst.chassis, strict=True)
+    ]
+    per_case += [
+        v * b.entry.gpu_positions
+        for b, v in zip(inst.boards, bm.board_sel, strict=True)
+        if isinstance(b.entry, Server)
+    ]
     m.Add(bm.gpu_count <= sum(per_case))
 
 

@@ -24,8 +24,10 @@ def psus_feed_cards(bm: BuildModel) -> None:
                 # Instances after the first (which also feeds the board) are interchangeable: order
                 # them by (option, circuit) so that each set of PSUs is searched once.
                 n_c = len(inst.circuits)
-                idx = [sum((k * n_c + i) * v for k, per_k in enumerate(ps.u[t]) for i, v in enumerate(per_k))
-                       for t in (j, j + 1)]
+                idx = [
+                    sum((k * n_c + i) * v for k, per_k in enumerate(ps.u[t]) for i, v in enumerate(per_k))
+                    for t in (j, j + 1)
+                ]
                 m.Add(idx[0] <= idx[1] + len(ps.options) * n_c * (1 - ps.used(j + 1)))
         for i in range(len(inst.gpus)):
             m.Add(ps.feeds[j][i] <= bm.max_gpus * ps.used(j))

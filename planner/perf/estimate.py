@@ -78,6 +78,14 @@ class Estimate:
 def _device_warnings(devices: list[Device], workload: Workload) -> list[str]:
     out: list[str] = []
     for d in devices:
+        if d.kind == "cpu" and d.bandwidth_gbs >= 150:
+            # Server and HEDT chips reach memory through their core dies (CCDs); parts with few of them
+            # cannot fill all channels, so low-core SKUs fall well short of the channel arithmetic.
+            out.append(
+                f"{d.name}: CPU bandwidth assumes enough core dies (CCDs) to fill {d.bandwidth_gbs:.0f} GB/s of "
+                "channels; low-core EPYC/Threadripper parts reach much less (check the CCD count)"
+            )
+            continue
         if d.kind == "gpu" and d.fp16_basis == "shader-fp32":
             out.append(
                 f"{d.name}: FP16 is crippled or absent on {d.architecture}; prompt speed uses the "
@@ -165,7 +173,8 @@ def estimate_placement(
     if workload.batch == 1:
         bound = step_seconds(placement, workload, decode_context(workload), 1)[1]
     multi = [s.device for s in placement.gpu_shares]
-    warnings = [*warnings_in, *_device_warnings(multi, workload)]
+    hosts = [s.device for s in placement.shares if s.role != "gpu" and s.layers_share > 0]
+    warnings = [*warnings_in, *_device_warnings(multi, workload), *_device_warnings(hosts, workload)]
     for s in placement.shares:
         warnings.extend(w for w in s.runtime.warnings if w not in warnings)
     errors = list(errors_in)
