@@ -130,8 +130,9 @@ def _add(
 ) -> None:
     seen_here: dict[str, Origin] = {}
     for entry, origin in items:
-        if entry.id in seen_here:
-            first = seen_here[entry.id]
+        # Within one set of files an id may appear once; user files may replace shipped ids.
+        first = seen_here.get(entry.id) or (cat.origins.get(entry.id) if not replace else None)
+        if first is not None:
             problems.append(
                 Problem(
                     origin.file,
@@ -143,18 +144,6 @@ def _add(
             )
             continue
         seen_here[entry.id] = origin
-        if entry.id in cat.entries and not replace:
-            first = cat.origins[entry.id]
-            problems.append(
-                Problem(
-                    origin.file,
-                    origin.line,
-                    entry.id,
-                    f"duplicate id (first defined at {first.file}:{first.line})",
-                    "give each entry its own id",
-                )
-            )
-            continue
         cat.entries[entry.id] = entry
         cat.origins[entry.id] = origin
 

@@ -6,7 +6,7 @@ import math
 from dataclasses import dataclass
 
 from planner.schema import Breakout, Chassis, Gpu, Psu, Riser
-from planner.schema.request import Circuit, Site
+from planner.schema.request import Site
 from planner.schema.rules import Rules
 
 LOW_LINE_MAX_V = 150  # 100-127 V mains is "low line" for server PSUs; 200-240 V is high line.
@@ -106,11 +106,3 @@ def riser_ok(riser: Riser, gen: int, rules: Rules) -> bool:
 def breakout_fits(breakout: Breakout, psu: Psu) -> bool:
     """A breakout board takes this server PSU."""
     return psu.family in breakout.fits_families
-
-
-def circuit_of(site_circuits: list[CircuitSlot], index: int) -> CircuitSlot:
-    """The circuit at an index (checked by callers)."""
-    return site_circuits[index]
-
-
-__all__ = ["Circuit", "CircuitSlot"]

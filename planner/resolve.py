@@ -17,7 +17,7 @@ from planner.prune import (
     memory_key,
     psu_key,
 )
-from planner.schema import Board, Breakout, Chassis, Cpu, Gpu, Memory, Part, Psu, Riser, Server, System
+from planner.schema import Board, Cpu, Gpu, Memory, Part, Psu, Server
 from planner.schema.request import Request
 from planner.schema.rules import Rules, Select
 
@@ -321,11 +321,3 @@ def _cheapest_risers(risers: list[Priced], rules: Rules) -> dict[tuple[str, int]
             if ok:
                 out[(host, gen)] = min(ok, key=lambda r: r.price_usd or 0)
     return out
-
-
-def fits_chassis(board: Board, chassis: Chassis) -> bool:
-    """A board's form factor is one the chassis takes."""
-    return board.form_factor in chassis.form_factors
-
-
-__all__ = ["Breakout", "Instance", "Riser", "System", "resolve"]
