@@ -137,3 +137,13 @@ def test_check_build_file(capsys, tmp_path):
     bad.write_text(good.read_text().replace("count: 2}]", "count: 6}]"))
     code, out, _ = call(capsys, "check", str(bad), "--json")
     assert code == 3 and json.loads(out)["violations"]
+
+
+def test_schema_command_prints_json_schema(capsys):
+    code, out, _ = call(capsys, "schema", "request")
+    data = json.loads(out)
+    assert code == 0 and "budget_usd" in data["properties"] and data["properties"]["budget_usd"]["description"]
+    code, out, _ = call(capsys, "schema", "catalog")
+    assert code == 0 and json.loads(out)["type"] == "array"
+    code, _, err = call(capsys, "schema", "requets")
+    assert code == 1 and "did you mean request" in err
