@@ -79,18 +79,37 @@ def end_to_end(repeat: int) -> None:
 
 def brute_versus_solver(repeat: int) -> None:
     from brute import brute_force
-    from tiny import base_parts, gpu, make_catalog, request, rules
+    from tiny import base_parts, board, gpu, make_catalog, psu, request, rules
 
+    # Six card types with different GB per dollar and watts, a five-slot board, two PSU types: the
+    # top part selections by VRAM fail on slots, power or leads, so brute force has to search.
     cards = [
-        gpu(f"g{i}", usd=150 + 90 * i, memory_gb=(8, 12, 16, 24)[i % 4], tdp_w=150 + 40 * i, cooling="blower")
-        for i in range(4)
+        gpu(
+            f"g{i}",
+            usd=120 + 110 * i,
+            memory_gb=(8, 12, 16, 24, 32, 48)[i],
+            tdp_w=120 + 45 * i,
+            width=(1, 2, 2, 2, 3, 2)[i],
+            cooling=("blower", "open-air")[i % 2],
+        )
+        for i in range(6)
     ]
-    cat = make_catalog([*base_parts(), *cards])
-    req = request(budget_usd=2500, objective=["vram", "cost"], require={"max_gpus": 3})
+    slots = [{"position": p, "size": 16, "lanes": 8, "gen": 4, "link": "cpu"} for p in (1, 2, 3, 5, 7)]
+    parts = [p for p in base_parts() if p["kind"] not in ("board", "psu")]
+    cat = make_catalog(
+        [
+            *parts,
+            board(slots=slots),
+            psu("p1", watts=1000, pcie_8pin=4, usd=90),
+            psu("p2", watts=1600, pcie_8pin=8, usd=250),
+            *cards,
+        ]
+    )
+    req = request(budget_usd=3500, objective=["vram", "cost"], require={"max_gpus": 4})
     r = rules(power={"max_psus": 2})
     tb, truth = timed(lambda: brute_force(cat, req, r), repeat)
     ts, out = timed(lambda: solve(resolve(cat, req, r), Params(time_limit_s=60)), repeat)
-    print("Reduced catalogue (4 GPU types, 1 board, 1 PSU, up to 3 cards): brute force vs solver")
+    print("Reduced catalogue (6 GPU types, 1 board, 2 PSU types, up to 4 cards): brute force vs solver")
     print(f"  brute force {tb:.2f} s -> vram {truth[1]['vram']:g} GB, cost ${truth[1]['cost']:,.0f}")
     print(
         f"  solver      {ts:.2f} s -> vram {out.values[0]['vram'] / 1024:g} GB, cost ${out.values[0]['cost']:,}"

@@ -142,7 +142,9 @@ def test_check_build_file(capsys, tmp_path):
 def test_schema_command_prints_json_schema(capsys):
     code, out, _ = call(capsys, "schema", "request")
     data = json.loads(out)
-    assert code == 0 and "budget_usd" in data["properties"] and data["properties"]["budget_usd"]["description"]
+    assert (
+        code == 0 and "budget_usd" in data["properties"] and data["properties"]["budget_usd"]["description"]
+    )
     code, out, _ = call(capsys, "schema", "catalog")
     assert code == 0 and json.loads(out)["type"] == "array"
     code, _, err = call(capsys, "schema", "requets")

@@ -29,8 +29,17 @@ def schema(kind: Annotated[str, typer.Argument(help="request | catalog | constra
     """Print the JSON Schema of a file kind (point your editor's YAML support at it)."""
     schemas = _schemas()
     if kind not in schemas:
-        raise InputError([Problem("command line", None, "kind", f"unknown file kind {kind!r}",
-                                  nearest(kind, schemas) or f"use one of {', '.join(schemas)}")])
+        raise InputError(
+            [
+                Problem(
+                    "command line",
+                    None,
+                    "kind",
+                    f"unknown file kind {kind!r}",
+                    nearest(kind, schemas) or f"use one of {', '.join(schemas)}",
+                )
+            ]
+        )
     data = schemas[kind]
     data["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     data.setdefault("title", f"rig-planner {kind} file")
