@@ -143,6 +143,7 @@ def solve(inst: Instance, params: Params | None = None, top: int = 1, split: str
     best: Outcome | None = None
     for sp in splits:
         bm = build_model(inst, sp)
+        warm_start(bm, objectives[0], params, deadline)
         status, solver, gap = lexicographic(bm, objectives, params, deadline)
         if solver is None:
             out = Outcome(status, model=bm, split=sp)
@@ -156,6 +157,57 @@ def solve(inst: Instance, params: Params | None = None, top: int = 1, split: str
     assert best is not None
     best.seconds = time.monotonic() - start
     return best
+
+
+WARM_CARDS = 20
+
+
+def _promise(bm: BuildModel, objective: str) -> tuple[list[float], list[float]]:
+    """Per GPU option: objective per dollar, and objective per card (how promising it looks)."""
+    per_dollar, per_card = [], []
+    for o in bm.inst.gpus:
+        g, price = o.entry, max(1, o.price_usd or 1)
+        c = bm.inst.coeff.get(o.id)
+        if objective in ("decode", "prefill", "batch_throughput") and c is not None:
+            key = {"decode": c.decode_ns, "prefill": c.prefill_ns, "batch_throughput": c.batch_ns}[objective]
+            value = 0.0 if c.problem else c.cap_layers / max(1, key)
+        elif objective == "bandwidth":
+            value = g.bandwidth_gbs * g.gpus_per_card
+        else:
+            value = g.memory_gb * g.gpus_per_card
+        per_dollar.append(value / price)
+        per_card.append(value)
+    return per_dollar, per_card
+
+
+def warm_start(bm: BuildModel, objective: str, params: Params, deadline: float) -> None:
+    """Hint the model with a quick solve of a copy restricted to the most promising GPU options.
+
+    The full model often finds its optimum late (measured: 8 s of a 10 s solve for examples/budget.yaml);
+    the restricted copy finds a near-optimal build in about a second. Only a hint: nothing is excluded.
+    """
+    if objective == "cost" or len(bm.inst.gpus) <= 2 * WARM_CARDS:
+        return
+    per_dollar, per_card = _promise(bm, objective)
+    idx = range(len(bm.inst.gpus))
+    keep = set(sorted(idx, key=lambda i: -per_dollar[i])[:WARM_CARDS])
+    keep |= set(sorted(idx, key=lambda i: -per_card[i])[:WARM_CARDS])
+    m = bm.m.clone()
+    for g in bm.guards.values():
+        m.Add(m.get_int_var_from_proto_index(g.Index()) == 1)
+    for i in idx:
+        if i not in keep:
+            m.Add(m.get_int_var_from_proto_index(bm.gpus.n[i].Index()) == 0)
+    expr = objective_expr(bm, objective)
+    # The objective expression refers to the original model's variables by index, valid in the clone.
+    if SENSE[objective] == "max":
+        m.Maximize(expr)
+    else:
+        m.Minimize(expr)
+    budget = min(2.0, max(0.1, (deadline - time.monotonic()) * 0.2))
+    solver = _solver(params, budget)
+    if solver.Solve(m) in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        _hint_everything(bm.m, solver)
 
 
 def _splits(inst: Instance) -> list[str]:
