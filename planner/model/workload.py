@@ -67,27 +67,30 @@ def model_fits_memory(bm: BuildModel, split: str) -> None:
 
 
 def _cpu_layers(bm: BuildModel, wl: object, cpu_layers: object, times: dict[str, list]) -> None:
-    """Layers in system RAM, split per memory option so that time stays linear (no big-M).
+    """Layers in system RAM, split per platform so that time stays linear (no big-M).
 
-    Each option's share is zero unless that option is chosen, and at most the layers its RAM holds.
+    A platform's share is zero unless it is chosen, and at most what its chosen DIMMs hold. The time
+    per layer depends on the CPU's memory channels, not on how much RAM is fitted.
     """
     inst, m = bm.inst, bm.m
     layers = wl.model.layers  # type: ignore[attr-defined]
-    cache: dict[tuple[str, int, int], LayerCoeff] = {}
     parts = []
-    for p, plat in enumerate(inst.platforms):
+    for p, (plat, pv) in enumerate(zip(inst.platforms, bm.plat, strict=True)):
+        caps = []
+        coeff = None
         for o, mv in zip(inst.memory[p], bm.mem[p], strict=True):
-            key = (plat.cpu.id, plat.sockets, o.gb)
-            if key not in cache:
-                cache[key] = cpu_coeff(plat.cpu_entry, plat.sockets, o.gb, wl)  # type: ignore[arg-type]
-            c = cache[key]
+            c = cpu_coeff(plat.cpu_entry, plat.sockets, o.gb, wl)  # type: ignore[arg-type]
             bm.coeff[f"cpu:{p}:{o.dimm.id}x{o.count}"] = c
-            if c.problem or c.cap_layers == 0:
-                continue
-            v = m.NewIntVar(0, min(layers, c.cap_layers), f"layers[cpu:{plat.cpu.id}:{o.gb}GB]")
-            m.Add(v <= min(layers, c.cap_layers) * mv)
-            parts.append(v)
-            _add_times(times, v, c)
+            if not c.problem:
+                caps.append(mv * min(layers, c.cap_layers))
+                coeff = c
+        if coeff is None:
+            continue
+        v = m.NewIntVar(0, layers, f"layers[cpu:{plat.label}]")
+        m.Add(v <= layers * pv)
+        m.Add(v <= sum(caps))
+        parts.append(v)
+        _add_times(times, v, coeff)
     m.Add(cpu_layers == sum(parts))
 
 
