@@ -120,6 +120,22 @@ def print_build(console: Console, build: dict[str, Any], title: str) -> None:
     console.print("[bold]Throughput[/bold]")
     for line in throughput_lines(build.get("throughput")):
         console.print(line)
+    rc = build.get("running_cost")
+    if rc:
+        console.print("[bold]Running cost[/bold]")
+        console.print(
+            f"energy {rc['energy_kwh_per_day']:g} kWh/day (${rc['energy_usd_per_day']:.2f}/day); "
+            f"cost of ownership ${rc['cost_of_ownership_usd']:,.0f}"
+        )
+        if rc["usd_per_million_tokens"] is not None:
+            console.print(
+                f"${rc['usd_per_million_tokens']:.3f} per million tokens; {rc['tokens_per_joule']:g} tokens/J"
+            )
+        if rc["break_even_hours"] is not None:
+            console.print(
+                f"break-even against the cloud price after {rc['break_even_hours']:,.0f} hours of use"
+            )
+        console.print(f"  basis: {rc['basis']}")
     if build.get("split_hint"):
         console.print(f"  run with: {build['split_hint']}")
     for v in build.get("violations", []):

@@ -21,6 +21,7 @@ SENSE = {
     "prefill": "min",
     "batch_throughput": "min",
     "cost": "min",
+    "cost_of_ownership": "min",
 }
 EXPR = {
     "vram": "vram_mb",
@@ -29,6 +30,7 @@ EXPR = {
     "prefill": "time_prefill",
     "batch_throughput": "time_batch",
     "cost": "cost",
+    "cost_of_ownership": "cost_of_ownership",
 }
 
 
@@ -186,7 +188,7 @@ def warm_start(bm: BuildModel, objective: str, params: Params, deadline: float) 
     The full model often finds its optimum late (measured: 8 s of a 10 s solve for examples/budget.yaml);
     the restricted copy finds a near-optimal build in about a second. Only a hint: nothing is excluded.
     """
-    if objective == "cost" or len(bm.inst.gpus) <= 2 * WARM_CARDS:
+    if objective in ("cost", "cost_of_ownership") or len(bm.inst.gpus) <= 2 * WARM_CARDS:
         return
     per_dollar, per_card = _promise(bm, objective)
     idx = range(len(bm.inst.gpus))

@@ -12,6 +12,7 @@ from planner.check import check_build
 from planner.check.context import Ctx
 from planner.check.money import total_cost
 from planner.check.workload import estimate_build
+from planner.model.money import energy_hours
 from planner.resolve import Instance
 from planner.schema.build import Build
 
@@ -26,6 +27,10 @@ def system_values(build: Build, problem: Any) -> dict[str, int]:
         "bandwidth": round(s.bandwidth_gbs),
         "cost": int(total_cost(ctx)),
     }
+    site = problem.request.site
+    if site.electricity_usd_per_kwh is not None:
+        per_mw = round(energy_hours(problem.request) * site.electricity_usd_per_kwh)
+        values["cost_of_ownership"] = values["cost"] * 1_000_000 + int(s.power_w * 1000) * per_mw
     est = estimate_build(ctx)
     if est is not None:
         wl = problem.request.workload

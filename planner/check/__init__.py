@@ -30,6 +30,7 @@ from planner.check.platform import (
     check_slots,
 )
 from planner.check.power import assign_feeds, check_psus, check_wall, circuit_loads, psu_loads, server_loads
+from planner.check.running import running_cost
 from planner.check.workload import check_workload, estimate_build
 from planner.schema.build import Build
 from planner.schema.request import Request
@@ -100,9 +101,19 @@ def summarize(build: Build, catalog: Catalog, request: Request, rules: Rules) ->
         "pcie": _pcie(ctx),
         "power": _power(ctx),
         "throughput": est.to_json() if est else None,
+        "running_cost": running_cost(
+            request, total_cost(ctx), sum(circuit_loads(ctx)), _served_tokens_per_s(est)
+        ),
         "split": build.split,
         "violations": [str(v) for v in check_build(build, catalog, request, rules)],
     }
+
+
+def _served_tokens_per_s(est: Any) -> float | None:
+    """Tokens/s the machine serves for the workload: batched throughput (decode speed at batch 1)."""
+    if est is None or not est.fits:
+        return None
+    return est.batch_tokens_per_s or est.decode_tokens_per_s
 
 
 def _price_date(entry: Any, condition: str | None) -> str | None:

@@ -61,6 +61,11 @@ def riser_for(bm: BuildModel, p: int, host: str, gen: int) -> Any:
     return None
 
 
+def energy_hours(request: Any) -> float:
+    """Hours at load over the amortisation period."""
+    return request.site.amortise_years * 8766 * request.site.duty_cycle
+
+
 def fits_budget(bm: BuildModel) -> None:
     """Total cost, owned parts free, within the budget; owned parts used unless allowed otherwise."""
     m, inst = bm.m, bm.inst
@@ -80,6 +85,12 @@ def fits_budget(bm: BuildModel) -> None:
     cost = m.NewIntVar(0, 10_000_000, "cost_usd")
     m.Add(cost == sum(terms))
     bm.exprs["cost"] = cost
+    site = inst.request.site
+    if site.electricity_usd_per_kwh is not None and "wall_mw" in bm.exprs:
+        # Purchase plus energy over the amortisation period, in micro-dollars: wall mW x hours x $/kWh
+        # / 1e6 gives dollars, so each mW costs hours x $/kWh micro-dollars.
+        per_mw = round(energy_hours(inst.request) * site.electricity_usd_per_kwh)
+        bm.exprs["cost_of_ownership"] = cost * 1_000_000 + bm.exprs["wall_mw"] * per_mw
     budget = int(inst.request.budget_usd)
     bm.enforce("budget", [m.Add(cost <= budget)], measure="cost", limit=budget)
     if not inst.request.allow_unused_owned:

@@ -9,7 +9,7 @@ from pydantic import Field, PositiveFloat, PositiveInt, model_validator
 from planner.schema.common import Condition, Slug, Strict
 from planner.schema.llm import Backend
 
-Objective = Literal["vram", "bandwidth", "decode", "prefill", "batch_throughput", "cost"]
+Objective = Literal["vram", "bandwidth", "decode", "prefill", "batch_throughput", "cost", "cost_of_ownership"]
 ChassisKind = Literal["tower", "rack", "open-frame"]
 
 
@@ -92,7 +92,16 @@ class Site(Strict):
     continuous_derating: float | None = Field(
         default=None, gt=0, le=1, description="Fraction of a breaker usable continuously (default 0.8)."
     )
-    electricity_usd_per_kwh: PositiveFloat | None = Field(default=None, description="Energy price.")
+    electricity_usd_per_kwh: PositiveFloat | None = Field(
+        default=None, le=10, description="Energy price, USD/kWh."
+    )
+    duty_cycle: float = Field(
+        default=1.0, gt=0, le=1, description="Share of the day the machine works at load."
+    )
+    amortise_years: float = Field(default=3.0, gt=0, le=20, description="Years to spread the purchase over.")
+    cloud_usd_per_hour: PositiveFloat | None = Field(
+        default=None, le=1000, description="Hourly price of a comparable cloud GPU machine, for break-even."
+    )
 
 
 class Request(Strict):
@@ -115,6 +124,8 @@ class Request(Strict):
         needs = {"decode", "prefill", "batch_throughput"}
         if self.workload is None and set(self.objectives()) & needs:
             raise ValueError("a throughput objective needs a workload: add workload.model")
+        if "cost_of_ownership" in self.objectives() and self.site.electricity_usd_per_kwh is None:
+            raise ValueError("cost_of_ownership needs site.electricity_usd_per_kwh")
         return self
 
     def objectives(self) -> tuple[Objective, ...]:
