@@ -1,9 +1,9 @@
 """Running cost: energy, cost per million tokens, tokens per joule, break-even, and the TCO objective."""
 
 import pytest
+from tiny import base_parts, gpu, make_catalog, request, rules, solve_checked
 
 from planner.check.running import running_cost
-from tiny import base_parts, gpu, make_catalog, request, rules, solve_checked
 
 
 def test_running_cost_arithmetic():
