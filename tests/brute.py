@@ -117,3 +117,14 @@ def _cost(sel: dict[str, Any], cat: Catalog) -> float:
     )
     parts[sel["dimm"].id] += sel["dimms"]
     return sum(n * min(p.usd for p in cat.entries[pid].prices) for pid, n in parts.items())
+
+
+def all_valid_points(cat: Catalog, req: Request, rules: Rules) -> list[tuple[float, float]]:
+    """(cost, VRAM GB) of every part selection that has a valid placement (for frontier checks)."""
+    out = []
+    for sel in _selections(cat, req, rules):
+        if _cost(sel, cat) > req.budget_usd:
+            continue
+        if any(not check_build(b, cat, req, rules) for b in _placements(sel, cat)):
+            out.append((_cost(sel, cat), _vram(sel)))
+    return out

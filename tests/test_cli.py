@@ -149,3 +149,18 @@ def test_schema_command_prints_json_schema(capsys):
     assert code == 0 and json.loads(out)["type"] == "array"
     code, _, err = call(capsys, "schema", "requets")
     assert code == 1 and "did you mean request" in err
+
+
+def test_frontier_json_and_plot(capsys, tmp_path):
+    req = tmp_path / "r.yaml"
+    req.write_text("budget_usd: 1500\nrequire: {max_gpus: 1, chassis_kinds: [tower]}\n")
+    chart = tmp_path / "f.svg"
+    code, out, _ = call(capsys, "frontier", str(req), "--points", "4", "--json", "--plot", str(chart))
+    data = json.loads(out)
+    assert code == 0 and data["objective"] == "vram_gb" and len(data["points"]) >= 2
+    costs = [p["total_cost_usd"] for p in data["points"]]
+    assert costs == sorted(costs)
+    assert all(p["build"]["violations"] == [] for p in data["points"])
+    assert chart.read_text().lstrip().startswith("<?xml")
+    code, _, err = call(capsys, "frontier", str(req), "--plot", str(tmp_path / "f.bmp"))
+    assert code == 1 and "end the file name in .png or .svg" in err

@@ -14,12 +14,24 @@ def gpu_requirements(bm: BuildModel) -> None:
     req = inst.request.require
     count = bm.gpu_count
     bm.exprs["gpu_count"] = count
-    bm.exprs["vram_mb"] = sum(
-        v * int(o.entry.memory_gb * 1024 * o.entry.gpus_per_card) for o, v in zip(g.options, g.n, strict=True)
+    # Objectives are variables so that copies of the model (warm start, frontier) can refer to them.
+    vram = m.NewIntVar(0, 16 * 1024 * 1024, "vram_mb")
+    m.Add(
+        vram
+        == sum(
+            v * int(o.entry.memory_gb * 1024 * o.entry.gpus_per_card)
+            for o, v in zip(g.options, g.n, strict=True)
+        )
     )
-    bm.exprs["bandwidth"] = sum(
-        v * round(o.entry.bandwidth_gbs * o.entry.gpus_per_card) for o, v in zip(g.options, g.n, strict=True)
+    bandwidth = m.NewIntVar(0, 16 * 20_000, "bandwidth_gbs")
+    m.Add(
+        bandwidth
+        == sum(
+            v * round(o.entry.bandwidth_gbs * o.entry.gpus_per_card)
+            for o, v in zip(g.options, g.n, strict=True)
+        )
     )
+    bm.exprs["vram_mb"], bm.exprs["bandwidth"] = vram, bandwidth
     bm.enforce("max_gpus", [m.Add(count <= req.max_gpus)], measure="gpu_count", limit=req.max_gpus)
     if req.min_gpus:
         bm.enforce("min_gpus", [m.Add(count >= req.min_gpus)], measure="neg_gpu_count", limit=req.min_gpus)
