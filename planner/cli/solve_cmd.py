@@ -35,6 +35,9 @@ def solve(
     workers: Annotated[int, typer.Option("--workers", min=0, help="Solver threads (0: one per core).")] = 0,
     seed: Annotated[int, typer.Option("--seed", help="Solver random seed.")] = 0,
     log: Annotated[bool, typer.Option("--log", help="Print the solver's search log to stderr.")] = False,
+    sheet: Annotated[
+        Path | None, typer.Option("--sheet", help="Write a build sheet of the best build (.md or .html).")
+    ] = None,
 ) -> None:
     """Find the best build for a request, proven optimal when time allows, or explain why none exists."""
     from planner.api import load_problem, solve_problem
@@ -42,6 +45,10 @@ def solve(
 
     problem = load_problem(request, catalog or (), prices or (), constraints or ())
     result = solve_problem(problem, time_limit_s=time_limit, top=top, workers=workers, seed=seed, log=log)
+    if sheet is not None and result["builds"]:
+        from planner.sheet import write_sheet
+
+        write_sheet(result["builds"][0], f"rig-planner build sheet: {request.stem}", sheet)
     if json:
         emit_json(result)
     else:

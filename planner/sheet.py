@@ -1,0 +1,285 @@
+"""Build sheets: a self-contained Markdown or HTML document with parts, slot map, power and PCIe diagrams,
+throughput and the warnings a builder needs. Diagrams are networkx graphs drawn as inline SVG (HTML) or
+Mermaid (Markdown); nothing is fetched from the network.
+"""
+
+from __future__ import annotations
+
+import html
+from typing import Any
+
+import networkx as nx
+
+MARKER_MD = "<!-- rig-planner build sheet -->"
+MARKER_HTML = MARKER_MD
+
+
+def write_sheet(build: dict[str, Any], title: str, path: Any) -> None:
+    """Write the sheet by suffix (.md or .html); never overwrite a file rig-planner did not write."""
+    from pathlib import Path
+
+    from planner.load import InputError, Problem
+
+    path = Path(path)
+    if path.suffix not in (".md", ".html", ".htm"):
+        raise InputError(
+            [
+                Problem(
+                    "command line",
+                    None,
+                    "--sheet",
+                    f"{path}: unknown sheet format",
+                    "end the file name in .md or .html",
+                )
+            ]
+        )
+    if path.exists() and MARKER_MD not in path.read_text(encoding="utf-8", errors="replace"):
+        raise InputError(
+            [
+                Problem(
+                    str(path),
+                    None,
+                    "--sheet",
+                    "file exists and is not a rig-planner sheet",
+                    "choose another name or move the file",
+                )
+            ]
+        )
+    text = markdown(build, title) if path.suffix == ".md" else html_sheet(build, title)
+    path.write_text(text, encoding="utf-8")
+
+
+def pcie_graph(build: dict[str, Any]) -> nx.DiGraph:
+    """CPU root ports, chipset or PCIe switch, and the cards hanging off them."""
+    g = nx.DiGraph()
+    parts = {p["kind"]: p for p in build["parts"]}
+    root = parts.get("cpu", parts.get("system", {"name": "host"}))["name"]
+    g.add_node("cpu", label=root)
+    for row in build["pcie"]:
+        parent = "cpu"
+        if row["link"] in ("chipset", "switch"):
+            parent = row["link"]
+            g.add_node(parent, label="chipset" if parent == "chipset" else "PCIe switch")
+            g.add_edge("cpu", parent, label="uplink")
+        card = f"gpu{row['index']}"
+        where = f"slot {row['slot']}" if row.get("slot") else (row.get("port") or row["mount"] or "")
+        g.add_node(card, label=f"{row['gpu']} ({where})")
+        lanes = f"x{row['lanes']} Gen{row['gen']}" if row["lanes"] else ""
+        g.add_edge(parent, card, label=" ".join(x for x in (lanes, row["mount"] or "") if x))
+    return g
+
+
+def power_graph(build: dict[str, Any]) -> nx.DiGraph:
+    """Wall circuits, PSUs (with breakout boards), and what each PSU feeds."""
+    g = nx.DiGraph()
+    power = build["power"]
+    for i, c in enumerate(power["circuits"]):
+        g.add_node(f"c{i}", label=f"{c['circuit']}: {c['wall_w']} of {c['limit_w']} W")
+    for psu in power.get("psus", []):
+        node = f"psu{psu['index']}"
+        g.add_node(node, label=f"PSU {psu['index'] + 1}: {psu['id']} ({psu['load_w']}/{psu['rating_w']} W)")
+        g.add_edge(f"c{psu['circuit']}", node, label="cord")
+        src = node
+        if psu.get("breakout"):
+            src = f"brk{psu['index']}"
+            g.add_node(src, label=f"breakout {psu['breakout']}")
+            g.add_edge(node, src, label="edge connector")
+        if psu["board"]:
+            g.add_node("board", label="board + CPU (24-pin, EPS)")
+            g.add_edge(src, "board", label="ATX")
+        for row in (r for r in build["pcie"] if r.get("psu") == psu["index"]):
+            card = f"gpu{row['index']}"
+            g.add_node(card, label=f"{row['gpu']} #{row['index'] + 1}")
+            g.add_edge(src, card, label="PCIe power")
+    if not power.get("psus"):
+        g.add_node("self", label="built-in power supplies")
+        for i in range(len(power["circuits"])):
+            g.add_edge(f"c{i}", "self", label="cord")
+    return g
+
+
+def svg(graph: nx.DiGraph, element_id: str) -> str:
+    """A layered left-to-right drawing of a small DAG, as inline SVG (no layout engine, no network)."""
+    layers = [sorted(gen) for gen in nx.topological_generations(graph)]
+    box_w, box_h, gap_x, gap_y = 230, 34, 70, 16
+    pos = {}
+    for x, layer in enumerate(layers):
+        for y, node in enumerate(layer):
+            pos[node] = (10 + x * (box_w + gap_x), 10 + y * (box_h + gap_y))
+    width = 20 + len(layers) * (box_w + gap_x)
+    height = 20 + max((len(layer) for layer in layers), default=1) * (box_h + gap_y)
+    out = [
+        f'<svg id="{element_id}" xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+        f'viewBox="0 0 {width} {height}" role="img">'
+    ]
+    for a, b, data in graph.edges(data=True):
+        (x1, y1), (x2, y2) = pos[a], pos[b]
+        x1, y1, x2, y2 = x1 + box_w, y1 + box_h / 2, x2, y2 + box_h / 2
+        out.append(f'<line x1="{x1}" y1="{y1}" x2="{x2}" y2="{y2}" stroke="#555"/>')
+        label = html.escape(str(data.get("label", "")))
+        out.append(
+            f'<text x="{(x1 + x2) / 2}" y="{(y1 + y2) / 2 - 3}" font-size="9" text-anchor="middle">{label}</text>'
+        )
+    for node, (x, y) in pos.items():
+        label = html.escape(str(graph.nodes[node].get("label", node)))
+        out.append(
+            f'<rect x="{x}" y="{y}" width="{box_w}" height="{box_h}" rx="5" fill="#eef3fb" stroke="#35a"/>'
+        )
+        out.append(f'<text x="{x + 6}" y="{y + box_h / 2 + 4}" font-size="10">{label[:40]}</text>')
+    out.append("</svg>")
+    return "\n".join(out)
+
+
+def mermaid(graph: nx.DiGraph) -> str:
+    lines = ["```mermaid", "flowchart LR"]
+    for node, data in graph.nodes(data=True):
+        lines.append(f'  {node}["{str(data.get("label", node)).replace(chr(34), "")}"]')
+    for a, b, data in graph.edges(data=True):
+        label = str(data.get("label", "")).replace("|", "/")
+        lines.append(f"  {a} -->|{label}| {b}" if label else f"  {a} --> {b}")
+    lines.append("```")
+    return "\n".join(lines)
+
+
+def warnings(build: dict[str, Any]) -> list[str]:
+    """What a builder must know: transients, risers, airflow, BIOS, breakouts, plus the throughput model's."""
+    out: list[str] = []
+    kinds = {p["kind"] for p in build["parts"]}
+    rows = build["pcie"]
+    pw = build["power"]
+    if pw.get("peak_w") and pw.get("psu_capacity_w") and pw["peak_w"] > pw["psu_capacity_w"]:
+        out.append(
+            f"Transients: GPUs spike to {pw['peak_w']} W for milliseconds against {pw['psu_capacity_w']} W of "
+            "PSU rating; the plan relies on the PSUs' transient tolerance (ATX 3.x rides 200 %)."
+        )
+    if any(r["mount"] in ("riser", "bifurcated", "port") for r in rows):
+        out.append(
+            "Risers: if a card drops off the bus or logs PCIe errors, set that slot to a lower PCIe "
+            "generation in the BIOS (Gen3 is enough for layer-split inference)."
+        )
+    if any(r["mount"] == "bifurcated" for r in rows):
+        out.append("Bifurcation: set the slot to x8x8 in the BIOS before fitting the bifurcation card.")
+    if len(rows) > 1 or "server" in kinds:
+        out.append(
+            "BIOS: enable Above 4G decoding (and Resizable BAR where offered): large-BAR and multi-GPU "
+            "systems do not boot or see all cards without it."
+        )
+    if "breakout" in kinds:
+        out.append(
+            "Server PSUs on breakout boards: a card they power still draws slot power from the main PSU, so "
+            "keep the supplies' grounds common and switch the server PSUs on before the main PSU."
+        )
+    if any(r["link"] == "chipset" for r in rows):
+        out.append(
+            "Chipset lanes: cards behind the chipset share its uplink; fine for layer split, slow for tensor "
+            "parallel."
+        )
+    tp = build.get("throughput") or {}
+    out.extend(tp.get("warnings", []))
+    return out
+
+
+def _table(headers: list[str], rows: list[list[str]]) -> tuple[str, str]:
+    md = ["| " + " | ".join(headers) + " |", "|" + "---|" * len(headers)]
+    md += ["| " + " | ".join(r) + " |" for r in rows]
+    hx = ["<table><tr>" + "".join(f"<th>{html.escape(h)}</th>" for h in headers) + "</tr>"]
+    hx += ["<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in r) + "</tr>" for r in rows]
+    hx.append("</table>")
+    return "\n".join(md), "\n".join(hx)
+
+
+def _sections(build: dict[str, Any]) -> list[tuple[str, list[str], list[list[str]]]]:
+    parts = [
+        [
+            p["kind"],
+            p["name"],
+            p["id"],
+            str(p["count"]),
+            f"${p['unit_price_usd'] or 0:,}",
+            p["condition"] or "-",
+            str(p["owned"] or ""),
+            p["price_date"] or "-",
+        ]
+        for p in build["parts"]
+    ]
+    parts.append(["", "total", "", "", f"${build['total_cost_usd']:,.0f}", "", "", ""])
+    slots = [
+        [
+            str(r["index"] + 1),
+            r["gpu"],
+            r["mount"] or "-",
+            str(r.get("slot") or r.get("port") or "-"),
+            f"x{r['lanes']} Gen{r['gen']}" if r["lanes"] else "-",
+            r["link"] or "-",
+            "-" if r.get("psu") is None else f"PSU {r['psu'] + 1}",
+            "-" if r["layers"] is None else str(r["layers"]),
+        ]
+        for r in build["pcie"]
+    ]
+    return [
+        ("Parts", ["kind", "part", "id", "count", "unit price", "condition", "owned", "price date"], parts),
+        ("Slot map", ["#", "GPU", "mount", "slot", "link", "from", "PSU", "layers"], slots),
+    ]
+
+
+def _throughput_lines(build: dict[str, Any]) -> list[str]:
+    from planner.report import throughput_lines
+
+    return [
+        line.replace("[yellow]", "").replace("[/yellow]", "")
+        for line in throughput_lines(build.get("throughput"))
+    ]
+
+
+def markdown(build: dict[str, Any], title: str) -> str:
+    """The sheet as Markdown (diagrams as Mermaid)."""
+    out = [MARKER_MD, f"# {title}", ""]
+    for name, headers, rows in _sections(build):
+        out += [f"## {name}", "", _table(headers, rows)[0], ""]
+    pw = build["power"]
+    out += [
+        "## Power plan",
+        "",
+        f"Sustained {pw['sustained_w']} W, peak {pw['peak_w']} W, wall {pw['wall_w']} W.",
+        "",
+        mermaid(power_graph(build)),
+        "",
+        "## PCIe topology",
+        "",
+        mermaid(pcie_graph(build)),
+        "",
+        "## Throughput",
+        "",
+    ]
+    out += [f"- {line.strip()}" for line in _throughput_lines(build)]
+    out += ["", "## Warnings for the builder", ""] + [f"- {w}" for w in warnings(build)] + [""]
+    return "\n".join(out)
+
+
+def html_sheet(build: dict[str, Any], title: str) -> str:
+    """The sheet as one HTML file with inline CSS and SVG: opens offline in any browser."""
+    body = [f"<h1>{html.escape(title)}</h1>"]
+    for name, headers, rows in _sections(build):
+        body += [f"<h2>{name}</h2>", _table(headers, rows)[1]]
+    pw = build["power"]
+    body += [
+        "<h2>Power plan</h2>",
+        f"<p>Sustained {pw['sustained_w']} W, peak {pw['peak_w']} W, wall {pw['wall_w']} W.</p>",
+        svg(power_graph(build), "power-diagram"),
+        "<h2>PCIe topology</h2>",
+        svg(pcie_graph(build), "pcie-diagram"),
+        "<h2>Throughput</h2><ul>",
+    ]
+    body += [f"<li>{html.escape(line.strip())}</li>" for line in _throughput_lines(build)]
+    body += ["</ul><h2>Warnings for the builder</h2><ul>"] + [
+        f"<li>{html.escape(w)}</li>" for w in warnings(build)
+    ]
+    body.append("</ul>")
+    style = (
+        "body{font-family:sans-serif;margin:2em;max-width:1100px}table{border-collapse:collapse;margin:1em 0}"
+        "td,th{border:1px solid #bbb;padding:3px 8px;font-size:13px}th{background:#eef3fb}svg{max-width:100%}"
+    )
+    return (
+        f'<!DOCTYPE html>\n<html><head><meta charset="utf-8"><title>{html.escape(title)}</title>'
+        f"<style>{style}</style></head><body>\n{MARKER_HTML}\n" + "\n".join(body) + "\n</body></html>\n"
+    )
