@@ -169,6 +169,11 @@ def warnings(build: dict[str, Any]) -> list[str]:
             "Server PSUs on breakout boards: a card they power still draws slot power from the main PSU, so "
             "keep the supplies' grounds common and switch the server PSUs on before the main PSU."
         )
+    if build.get("passive_gpus"):
+        out.append(
+            f"Passive cards ({', '.join(build['passive_gpus'])}): they have no fans; the chassis fans must push "
+            "air straight through them at full speed, or fit blower shrouds, or they throttle within minutes."
+        )
     if any(r["link"] == "chipset" for r in rows):
         out.append(
             "Chipset lanes: cards behind the chipset share its uplink; fine for layer split, slow for tensor "

@@ -105,6 +105,7 @@ def summarize(build: Build, catalog: Catalog, request: Request, rules: Rules) ->
             request, total_cost(ctx), sum(circuit_loads(ctx)), _served_tokens_per_s(est)
         ),
         "split": build.split,
+        "passive_gpus": sorted({c.id for c in ctx.cards if ctx.gpu(c).cooling == "passive"}),
         "violations": [str(v) for v in check_build(build, catalog, request, rules)],
     }
 
