@@ -89,9 +89,9 @@ def check_workload(ctx: Ctx) -> list[Violation]:
     explicit = (
         all(c.layers is not None for c in ctx.cards) and ctx.build.split == "layer" and ctx.system is None
     )
-    if req.model_fits and explicit and ctx.cards and placed != model_layers:
+    if ctx.request.model_must_fit() and explicit and ctx.cards and placed != model_layers:
         out.append(V("model fits memory", f"{placed} of {model_layers} layers placed"))
-    if req.model_fits and not est.fits:
+    if ctx.request.model_must_fit() and not est.fits:
         out.append(
             V("model fits memory", f"{est.shortfall_gb:.1f} GB short at the requested context and batch")
         )

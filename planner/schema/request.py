@@ -128,6 +128,15 @@ class Request(Strict):
             raise ValueError("cost_of_ownership needs site.electricity_usd_per_kwh")
         return self
 
+    def model_must_fit(self) -> bool:
+        """Whether the workload must fit: asked for, or implied by a throughput objective or target."""
+        if self.workload is None:
+            return False
+        r = self.require
+        speed = {"decode", "prefill", "batch_throughput"} & set(self.objectives())
+        targets = r.min_decode_tokens_per_s or r.min_prefill_tokens_per_s or r.min_batch_tokens_per_s
+        return bool(r.model_fits or speed or targets)
+
     def objectives(self) -> tuple[Objective, ...]:
         """The objective as a lexicographic tuple, defaults applied."""
         if self.objective is None:

@@ -77,3 +77,15 @@ def test_cpu_only_build_keeps_layers_in_ram():
     assert b.gpus == () and b.cpu_layers == 32
     est = estimate_build(Ctx(cat, r, rules(), b))
     assert est.fits and est.decode_tokens_per_s > 1
+
+
+def test_throughput_objective_implies_the_model_fits():
+    # model_fits: false would otherwise let the solver place no layers and call that "fast".
+    _, _, out = solved(
+        [*base_parts(), SLOW],
+        workload={"model": "llama-3-3-70b", "quant": "q4_k_m"},
+        objective="decode",
+        require={"model_fits": False, "min_gpus": 1},
+    )
+    b = out.builds[0]
+    assert sum(g.layers for g in b.gpus) + b.cpu_layers == 80
