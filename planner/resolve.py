@@ -42,11 +42,6 @@ class Priced:
     def id(self) -> str:
         return str(self.entry.id)
 
-    def cost(self, count: int) -> int:
-        """What buying `count` of it costs after owned units."""
-        paid = max(0, count - self.owned)
-        return paid * (self.price_usd or 0)
-
 
 @dataclass(frozen=True)
 class PlatformOpt:

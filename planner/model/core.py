@@ -34,13 +34,6 @@ class Gpus:
         """Sum over chosen cards of an integer per-card figure fn(gpu)."""
         return sum(v * int(fn(o.entry)) for o, v in zip(self.options, self.n, strict=True))
 
-    def total(self, attr: str, per_chip: bool = True) -> LinearExpr:
-        """Sum of an integer-scaled attribute over every chosen card."""
-        return sum(
-            v * round(getattr(o.entry, attr) * (o.entry.gpus_per_card if per_chip else 1))
-            for o, v in zip(self.options, self.n, strict=True)
-        )
-
     def entry(self, i: int) -> Gpu:
         return self.options[i].entry  # type: ignore[no-any-return]
 
