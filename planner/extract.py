@@ -72,7 +72,7 @@ def extract_build(solver: Any, bm: BuildModel, split: str) -> Build:
         gpus=tuple(GpuUse(**c) for c in placed),
         psus=tuple(psus),
         risers=tuple(PartCount(id=r, count=n) for r, n in sorted(risers.items())),
-        cpu_layers=val(bm.cpu_layers) if hasattr(bm, "cpu_layers") else 0,
+        cpu_layers=val(bm.cpu_layers) if bm.cpu_layers is not None else 0,
         split=split if len(placed) > 1 else "layer",
     )
 
@@ -100,7 +100,7 @@ def _assign_psus(solver: Any, bm: BuildModel, placed: list[dict[str, Any]]) -> N
 
 def _assign_layers(solver: Any, bm: BuildModel, placed: list[dict[str, Any]], split: str) -> None:
     """Spread each option's layers over its cards as evenly as its per-card capacity allows."""
-    if bm.inst.request.workload is None or split == "tensor" or not hasattr(bm, "layers"):
+    if bm.inst.request.workload is None or split == "tensor" or not bm.layers:
         return
     for i, opt in enumerate(bm.inst.gpus):
         mine = [c for c in placed if c["id"] == opt.id]

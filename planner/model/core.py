@@ -91,6 +91,12 @@ class BuildModel:
     guards: dict[str, cp_model.IntVar] = field(default_factory=dict)
     guard_info: dict[str, dict[str, Any]] = field(default_factory=dict)
     exprs: dict[str, LinearExpr] = field(default_factory=dict)
+    # Set by the workload rules when the request has a workload.
+    workload: Any = None
+    coeff: dict[str, Any] = field(default_factory=dict)
+    layers: list[Any] = field(default_factory=list)
+    cpu_layers: Any = None
+    tensor: dict[tuple[int, int], Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         inst, m = self.inst, self.m

@@ -15,34 +15,35 @@ def part_counts(bm: BuildModel) -> dict[str, list[tuple[Any, Any]]]:
     def add(part_id: str, count: LinearExpr, price: int | None) -> None:
         out.setdefault(part_id, []).append((count, price or 0))
 
-    for o, v in zip(inst.gpus, bm.gpus.n, strict=True):
-        add(o.id, v, o.price_usd)
-    for p, v in zip(inst.platforms, bm.plat, strict=True):
-        add(p.board.id, v, p.board.price_usd)
-        add(p.cpu.id, v * p.sockets, p.cpu.price_usd)
-    for o, v in zip(inst.chassis, bm.chassis, strict=True):
-        add(o.id, v, o.price_usd)
+    for gpu, v in zip(inst.gpus, bm.gpus.n, strict=True):
+        add(gpu.id, v, gpu.price_usd)
+    for plat, v in zip(inst.platforms, bm.plat, strict=True):
+        add(plat.board.id, v, plat.board.price_usd)
+        add(plat.cpu.id, v * plat.sockets, plat.cpu.price_usd)
+    for case, v in zip(inst.chassis, bm.chassis, strict=True):
+        add(case.id, v, case.price_usd)
     for p, opts in inst.memory.items():
-        for o, v in zip(opts, bm.mem[p], strict=True):
-            add(o.dimm.id, v * o.count, o.dimm.price_usd)
+        for mem, v in zip(opts, bm.mem[p], strict=True):
+            add(mem.dimm.id, v * mem.count, mem.dimm.price_usd)
     for k, opt in enumerate(inst.psus):
         used = sum(bm.psus.u[j][k][i] for j in range(len(bm.psus.u)) for i in range(len(inst.circuits)))
         add(opt.psu.id, used, opt.psu.price_usd)
         if opt.breakout:
             add(opt.breakout.id, used, opt.breakout.price_usd)
-    for (p, q), v in bm.slots.riser.items():
-        r = riser_for(bm, p, "slot", _slot_gen(bm, p, q))
+    # Slot-level keys are (board index, position) or (board index, port index).
+    for (b, q), v in bm.slots.riser.items():
+        r = riser_for(bm, b, "slot", _slot_gen(bm, b, q))
         if r:
             add(r.id, v, r.price_usd)
-    for (p, q), v in bm.slots.bifurcated.items():
-        b = inst.bifurcation
-        r = riser_for(bm, p, "slot", _slot_gen(bm, p, q))
-        if b and r:
-            add(b.id, v, b.price_usd)
-            add(r.id, v * b.entry.outputs, r.price_usd)
-    for (p, k), v in bm.slots.port.items():
-        port = inst.boards[p].entry.ports[k]
-        r = riser_for(bm, p, port.kind, port.gen)
+    for (b, q), v in bm.slots.bifurcated.items():
+        card = inst.bifurcation
+        r = riser_for(bm, b, "slot", _slot_gen(bm, b, q))
+        if card and r:
+            add(card.id, v, card.price_usd)
+            add(r.id, v * card.entry.outputs, r.price_usd)
+    for (b, k), v in bm.slots.port.items():
+        port = inst.boards[b].entry.ports[k]
+        r = riser_for(bm, b, port.kind, port.gen)
         if r:
             add(r.id, v, r.price_usd)
     return out
