@@ -6,7 +6,7 @@ import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal, TypeVar, cast
+from typing import Any, Literal, TypeVar, cast
 
 from pydantic import Field
 
@@ -57,9 +57,9 @@ class Catalog:
             raise InputError([Problem("catalogue", None, entry_id, f"unknown {what}id {entry_id!r}", hint)])
         return entry
 
-    def of_kind(self, kind: str, cls: type[E] | None = None) -> list[E]:
-        """Every entry of one kind, in id order."""
-        return cast(list[E], sorted((e for e in self.entries.values() if e.kind == kind), key=lambda e: e.id))
+    def of_kind(self, kind: str) -> list[Any]:
+        """Every entry of one kind, in id order (typed Any: callers know the kind they asked for)."""
+        return sorted((e for e in self.entries.values() if e.kind == kind), key=lambda e: e.id)
 
     def kinds(self) -> dict[str, int]:
         """Count of entries per kind."""
@@ -185,22 +185,22 @@ def cross_check(cat: Catalog) -> list[Problem]:
     """Rules that span entries: sockets and series that some CPU has, breakouts for server PSUs."""
     problems = []
     cpus = cat.of_kind("cpu")
-    sockets = {c.socket for c in cpus}  # type: ignore[attr-defined]
-    series = {c.series for c in cpus}  # type: ignore[attr-defined]
+    sockets = {c.socket for c in cpus}
+    series = {c.series for c in cpus}
     for kind in ("board", "server"):
         for b in cat.of_kind(kind):
             o = cat.origins[b.id]
-            if b.socket not in sockets:  # type: ignore[attr-defined]
+            if b.socket not in sockets:
                 problems.append(
                     Problem(
                         o.file,
                         o.line,
                         f"{b.id}.socket",
-                        f"socket {b.socket!r} is not the socket of any CPU",  # type: ignore[attr-defined]
+                        f"socket {b.socket!r} is not the socket of any CPU",
                         nearest(b.socket, sockets) or "add a CPU for it or fix the socket name",
-                    )  # type: ignore[attr-defined]
+                    )
                 )
-            elif not set(b.cpu_series) & series:  # type: ignore[attr-defined]
+            elif not set(b.cpu_series) & series:
                 problems.append(
                     Problem(
                         o.file,
@@ -210,16 +210,16 @@ def cross_check(cat: Catalog) -> list[Problem]:
                         "add a CPU of one of them or fix the series names",
                     )
                 )
-    families = {f for b in cat.of_kind("breakout") for f in b.fits_families}  # type: ignore[attr-defined]
+    families = {f for b in cat.of_kind("breakout") for f in b.fits_families}
     for p in cat.of_kind("psu"):
-        if p.needs_breakout and p.family not in families:  # type: ignore[attr-defined]
+        if p.needs_breakout and p.family not in families:
             o = cat.origins[p.id]
             problems.append(
                 Problem(
                     o.file,
                     o.line,
                     f"{p.id}.family",
-                    f"no breakout board fits family {p.family!r}",  # type: ignore[attr-defined]
+                    f"no breakout board fits family {p.family!r}",
                     "add a breakout entry for it",
                 )
             )

@@ -56,9 +56,11 @@ def extract_build(solver: Any, bm: BuildModel, split: str) -> Build:
         for k, per_i in enumerate(per_k):
             for i, u in enumerate(per_i):
                 if val(u):
-                    opt = inst.psus[k]
+                    unit = inst.psus[k]
                     psus.append(
-                        PsuUse(id=opt.psu.id, breakout=opt.breakout.id if opt.breakout else None, circuit=i)
+                        PsuUse(
+                            id=unit.psu.id, breakout=unit.breakout.id if unit.breakout else None, circuit=i
+                        )
                     )
     mem = next((o for o, v in zip(inst.memory[p], bm.mem[p], strict=True) if val(v)), None)
     chassis = next((c.id for c, v in zip(inst.chassis, bm.chassis, strict=True) if val(v)), None)

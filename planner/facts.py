@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Literal
 
 from planner.schema import Breakout, Chassis, Gpu, Psu, Riser
 from planner.schema.request import Site
@@ -49,7 +50,9 @@ def psu_sustained_w(psu: Psu, volts: float, rules: Rules) -> float:
 def psu_peak_w(psu: Psu, volts: float, rules: Rules) -> float:
     """Millisecond peak a PSU rides through."""
     tol = rules.power.psu_transient_tolerance
-    klass = "server" if psu.form == "server" else ("atx3" if psu.atx_version in ("3.0", "3.1") else "atx2")
+    klass: Literal["atx3", "atx2", "server"] = (
+        "server" if psu.form == "server" else ("atx3" if psu.atx_version in ("3.0", "3.1") else "atx2")
+    )
     return psu_rating_w(psu, volts) * tol[klass]
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from planner.catalog import Catalog, data_dir
 from planner.load import Document, InputError, Problem, nearest, parse, read_yaml
@@ -18,7 +19,7 @@ def load_rules(user_files: Sequence[Path | str] = ()) -> Rules:
     docs = [read_yaml(default), *(read_yaml(p) for p in user_files)]
     problems: list[Problem] = []
     sections: dict[str, object] = {}
-    rules = []
+    rules: list[tuple[str, Any]] = []
     for doc in docs:
         if doc.data is None:
             continue

@@ -62,7 +62,7 @@ def at_least_as_good(a: tuple[Any, ...], b: tuple[Any, ...]) -> bool:
 
 
 def gpu_key(
-    opt: Any, rules: Rules, coeff: Any = None, tensor: dict[int, tuple[int, ...]] | None = None
+    opt: Any, rules: Rules, coeff: Any = None, tensor: dict[int, tuple[int, int, int]] | None = None
 ) -> tuple:
     g = opt.entry
     p = g.power
@@ -102,7 +102,7 @@ def gpu_key(
 class _TensorSet:
     """Tensor-parallel options compare as: every card count the other runs, this runs at least as fast."""
 
-    def __init__(self, options: dict[int, tuple[int, ...]]) -> None:
+    def __init__(self, options: dict[int, tuple[int, int, int]]) -> None:
         self.options = options
 
     def __lt__(self, other: _TensorSet) -> bool:

@@ -198,7 +198,7 @@ def resolve(catalog: Catalog, request: Request, rules: Rules, prune: bool = True
 
     gpus = [g for g in priced("gpu") if _gpu_allowed(g.entry, request)]
     cpus = priced("cpu")
-    platforms = []
+    platforms: list[PlatformOpt] = []
     boards: list[Priced] = []
     for b in priced("board") + priced("server"):
         fitting = [

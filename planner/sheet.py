@@ -113,8 +113,8 @@ def svg(graph: nx.DiGraph, element_id: str) -> str:
         f'viewBox="0 0 {width} {height}" role="img">'
     ]
     for a, b, data in graph.edges(data=True):
-        (x1, y1), (x2, y2) = pos[a], pos[b]
-        x1, y1, x2, y2 = x1 + box_w, y1 + box_h / 2, x2, y2 + box_h / 2
+        (ax, ay), (bx, by) = pos[a], pos[b]
+        x1, y1, x2, y2 = ax + box_w, ay + box_h / 2, bx, by + box_h / 2
         out.append(f'<line x1="{x1}" y1="{y1}" x2="{x2}" y2="{y2}" stroke="#555"/>')
         label = html.escape(str(data.get("label", "")))
         out.append(

@@ -164,3 +164,8 @@ def test_frontier_json_and_plot(capsys, tmp_path):
     assert chart.read_text().lstrip().startswith("<?xml")
     code, _, err = call(capsys, "frontier", str(req), "--plot", str(tmp_path / "f.bmp"))
     assert code == 1 and "end the file name in .png or .svg" in err
+
+
+def test_estimate_unknown_choice_names_the_value(capsys):
+    code, _, err = call(capsys, "estimate", "--gpu", "rtx-3090", "--split", "diagonal")
+    assert code == 1 and "--split: unknown value 'diagonal'. use one of layer, tensor, auto" in err

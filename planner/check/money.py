@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from typing import Any
 
 from planner.check.context import Ctx, Violation
 from planner.check.power import circuit_loads, psu_loads, server_loads
@@ -103,8 +104,8 @@ def check_user_rules(ctx: Ctx) -> list[Violation]:
     counts = ctx.part_counts()
     out = []
 
-    def chosen(select: object) -> int:
-        return sum(n for pid, n in counts.items() if matches(select, ctx.part(pid)))  # type: ignore[arg-type]
+    def chosen(select: Any) -> int:
+        return sum(n for pid, n in counts.items() if matches(select, ctx.part(pid)))
 
     for source, rule in ctx.rules.rules:
         name = f"{rule.name} [{source}]"

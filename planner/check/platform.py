@@ -14,7 +14,7 @@ V = Violation
 def check_parts_exist(ctx: Ctx) -> list[Violation]:
     """Every id names a catalogue part of the right kind."""
     b = ctx.build
-    want = {
+    want: dict[str, list[str | None]] = {
         "system": [b.system],
         "board": [b.board],
         "server": [b.server],
@@ -260,7 +260,7 @@ def check_lanes(ctx: Ctx) -> list[Violation]:
     if not isinstance(board, Board) or cpu is None:
         return []
     used_slots = {c.slot for c in ctx.cards if c.mount in ("direct", "riser", "bifurcated")}
-    lanes = sum(s.lanes for s in board.slots if s.position in used_slots and s.link == "cpu")
+    lanes: int = sum(s.lanes for s in board.slots if s.position in used_slots and s.link == "cpu")
     lanes += sum(
         board.ports[c.port].lanes
         for c in ctx.cards

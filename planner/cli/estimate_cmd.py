@@ -83,14 +83,15 @@ def estimate(
     ):
         if value is not None and value < low:
             problems.append(_flag_problem(flag, f"{value} is below {low}", "give a non-negative length"))
-    for flag, value, allowed in (
+    choices: tuple[tuple[str, str, tuple[str, ...]], ...] = (
         ("--split", split, ("layer", "tensor", "auto")),
         ("--backend", backend, ("llama.cpp", "vllm", "exllamav2", "mlx")),
         ("--offload", offload, ("auto", "none", "layers", "experts")),
-    ):
-        if value not in allowed:
+    )
+    for flag, choice, allowed in choices:
+        if choice not in allowed:
             problems.append(
-                _flag_problem(flag, f"unknown value {value!r}", f"use one of {', '.join(allowed)}")
+                _flag_problem(flag, f"unknown value {choice!r}", f"use one of {', '.join(allowed)}")
             )
     if system and (gpu or cpu):
         problems.append(
@@ -109,7 +110,7 @@ def estimate(
     if problems:
         raise InputError(problems)
     cat = load(catalog, prices)
-    errors = []
+    errors: list[Problem] = []
     try:
         llm = cat.get(model, "llm")
     except InputError as exc:
@@ -149,9 +150,9 @@ def estimate(
         batch=batch,
         context=context,
         backend=backend,
-        split=split,
-        offload=offload,
-    )  # type: ignore[arg-type]
+        split=split,  # type: ignore[arg-type]  # checked against the allowed values above
+        offload=offload,  # type: ignore[arg-type]
+    )
     est = perf.estimate(devices, wl, host)
     data = {
         "model": llm.id,

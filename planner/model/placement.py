@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from planner.model.core import BuildModel
 from planner.model.money import riser_for
 from planner.schema import Board, Server
@@ -159,7 +161,7 @@ def _cpu_lanes(bm: BuildModel, p: int) -> None:
     )
     if total_possible <= budget:
         return
-    used = []
+    used: list[Any] = []
     for sl in plat.entry.slots:
         if sl.link != "cpu":
             continue

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from typing import Any
 
 from planner.facts import card_peak_w, efficiency, eps_as_8pin, psu_peak_w, psu_sustained_w
 from planner.model.core import BuildModel
@@ -90,7 +91,7 @@ def enough_connectors(bm: BuildModel) -> None:
     )
     for j in range(len(ps.u)):
 
-        def supply(attr: str, j: int = j) -> object:
+        def supply(attr: str, j: int = j) -> Any:
             return ps.capacity_w(j, lambda o, i: _leads(o, attr))
 
         native_h, native_e, need8 = [], [], []

@@ -6,6 +6,7 @@ from typing import Any
 
 from planner.model.core import BuildModel
 from planner.resolve import matches
+from planner.schema import Server
 
 
 def gpu_requirements(bm: BuildModel) -> None:
@@ -57,9 +58,9 @@ def cooling_sufficient(bm: BuildModel) -> None:
     heat = bm.cards_w + bm.cpu_w
     capacity = sum(c * int(h.entry.cooling_capacity_w) for c, h in zip(bm.chassis, inst.chassis, strict=True))
     capacity += sum(
-        v * int(p.entry.cooling_capacity_w)
-        for p, v in zip(inst.platforms, bm.plat, strict=True)
-        if p.is_server
+        v * int(b.entry.cooling_capacity_w)
+        for b, v in zip(inst.boards, bm.board_sel, strict=True)
+        if isinstance(b.entry, Server)
     )
     m.Add(heat <= capacity)
     if inst.rules.cooling.passive_needs_airflow:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from planner.coeffs import LayerCoeff, cpu_coeff, tensor_coeffs
 from planner.model.core import BuildModel
 
@@ -21,8 +23,8 @@ def model_fits_memory(bm: BuildModel, split: str) -> None:
     wl = inst.workload
     bm.workload = wl
     layers = wl.model.layers
-    times = {k: [] for k in TIME_KEYS}
-    placed = []
+    times: dict[str, list[Any]] = {k: [] for k in TIME_KEYS}
+    placed: list[Any] = []
     no_gpu = m.NewBoolVar("cpu_only")
     m.Add(bm.gpu_count == 0).OnlyEnforceIf(no_gpu)
     m.Add(bm.gpu_count >= 1).OnlyEnforceIf(no_gpu.Not())
@@ -92,7 +94,7 @@ def _cpu_layers(bm: BuildModel, wl: object, cpu_layers: object, times: dict[str,
     m.Add(cpu_layers == sum(parts))
 
 
-def _add_times(times: dict[str, list], layers_var: object, c: LayerCoeff) -> None:
+def _add_times(times: dict[str, list[Any]], layers_var: Any, c: LayerCoeff) -> None:
     times["decode"].append(layers_var * c.decode_ns)
     times["prefill"].append(layers_var * c.prefill_ns)
     times["batch"].append(layers_var * c.batch_ns)
