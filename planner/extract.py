@@ -18,7 +18,7 @@ def extract_build(solver: Any, bm: BuildModel, split: str) -> Build:
     cards: list[str] = []
     for i, opt in enumerate(inst.gpus):
         cards.extend([opt.id] * val(bm.gpus.n[i]))
-    direct_by_class: dict[tuple[int, int], list[str]] = {}
+    direct_by_class: dict[tuple[int, int, bool], list[str]] = {}
     riser_cards: list[str] = []
     for i, opt in enumerate(inst.gpus):
         direct_by_class.setdefault(bm.gpu_class(i), []).extend([opt.id] * val(bm.gpus.direct[i]))
@@ -33,10 +33,20 @@ def extract_build(solver: Any, bm: BuildModel, split: str) -> Build:
             placed.append({"id": direct_by_class[cls].pop(), "mount": "bay"})
     risers: dict[str, int] = {}
     outputs = inst.bifurcation.entry.outputs if inst.bifurcation else 0
-    for (pp, q), v in sorted(s.riser.items()):
-        if pp == b and val(v):
-            placed.append({"id": riser_cards.pop(), "slot": q, "mount": "riser"})
-            _count(risers, riser_for(bm, p, "slot", _gen(plat, q)).id)
+    # Cards that need a bifurcating slot take the riser slots that split first; the model counted them.
+    needs = {opt.id for i, opt in enumerate(inst.gpus) if bm.gpu_class(i)[2]}
+    special = [c for c in riser_cards if c in needs]
+    riser_cards = [c for c in riser_cards if c not in needs]
+    used = [q for (pp, q), v in sorted(s.riser.items()) if pp == b and val(v)]
+    splits = {q for q in used if any(x.count("x") == 2 for x in _slot(plat, q).bifurcation)}
+    for q in sorted(used, key=lambda q: q not in splits):
+        card = (
+            special.pop()
+            if (q in splits and special)
+            else (riser_cards.pop() if riser_cards else special.pop())
+        )
+        placed.append({"id": card, "slot": q, "mount": "riser"})
+        _count(risers, riser_for(bm, p, "slot", _gen(plat, q)).id)
     for (pp, q), v in sorted(s.bifurcated.items()):
         if pp == b and val(v):
             _count(risers, inst.bifurcation.id)  # type: ignore[union-attr]
@@ -83,8 +93,12 @@ def _count(d: dict[str, int], key: str) -> None:
     d[key] = d.get(key, 0) + 1
 
 
+def _slot(plat: Any, q: int) -> Any:
+    return next(s for s in plat.entry.slots if s.position == q)
+
+
 def _gen(plat: Any, q: int) -> int:
-    return int(next(s.gen for s in plat.entry.slots if s.position == q))
+    return int(_slot(plat, q).gen)
 
 
 def _assign_psus(solver: Any, bm: BuildModel, placed: list[dict[str, Any]]) -> None:

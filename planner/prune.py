@@ -83,6 +83,7 @@ def gpu_key(
         (g.slot_width, -1),
         (g.length_mm, -1),
         (g.cooling, 0),
+        (g.requires_bifurcation, -1),
         (g.nvlink != "none", 0),
     ]
     if coeff is not None:

@@ -29,8 +29,13 @@ def auto_place(ctx: Ctx) -> Build:
     order = sorted(todo, key=lambda k: -ctx.gpu(cards[k]).slot_width)
     seats: dict[int, tuple[int, str]] = {}
 
+    def splits(pos: int) -> bool:
+        return any(x.count("x") == 2 for s in board.slots if s.position == pos for x in s.bifurcation)
+
     def fits_direct(k: int, pos: int, used: set[int]) -> set[int] | None:
         gpu = ctx.gpu(cards[k])
+        if gpu.requires_bifurcation and not splits(pos):
+            return None
         if open_frame or (chassis is not None and pos + width_slots(gpu) - 1 > chassis.expansion_slots):
             return None
         cover = set(range(pos, min(last, pos + span_slots(gpu, chassis, ctx.rules) - 1) + 1))
@@ -47,7 +52,11 @@ def auto_place(ctx: Ctx) -> Build:
                     seats[k] = (s.position, "direct")
                     if search(i + 1, used | cover, risers):
                         return True
-            if risers > 0 and s.position not in used:
+            if (
+                risers > 0
+                and s.position not in used
+                and (splits(s.position) or not ctx.gpu(cards[k]).requires_bifurcation)
+            ):
                 seats[k] = (s.position, "riser")
                 if search(i + 1, used | {s.position}, risers - 1):
                     return True

@@ -137,6 +137,14 @@ def check_slots(ctx: Ctx) -> list[Violation]:
                 )
             )
         wrong = [c.id for c in ctx.cards if c.mount not in (None, "bay")]
+        split = sorted({c.id for c in ctx.cards if ctx.gpu(c).requires_bifurcation})
+        if split:
+            out.append(
+                V(
+                    "cards in slots",
+                    f"{', '.join(split)} need a slot set to x8x8; server bays do not offer one",
+                )
+            )
         if wrong:
             out.append(V("cards in slots", f"in a server every card sits in a bay: {', '.join(wrong)}"))
         return out
@@ -162,6 +170,16 @@ def check_slots(ctx: Ctx) -> list[Violation]:
         if sl is None:
             out.append(V("cards in slots", f"{c.id}: {board.id} has no slot at position {c.slot}"))
             continue
+        if gpu.requires_bifurcation and (
+            c.mount == "bifurcated" or not any(x.count("x") == 2 for x in sl.bifurcation)
+        ):
+            out.append(
+                V(
+                    "cards in slots",
+                    f"{c.id} carries two GPUs without a switch: it needs a slot of its own "
+                    f"set to x8x8, and slot {sl.position} cannot",
+                )
+            )
         lanes = sl.lanes // 2 if c.mount == "bifurcated" else sl.lanes
         if lanes < ctx.min_lanes:
             out.append(V("PCIe lanes", f"{c.id}: slot {sl.position} gives x{lanes}, below x{ctx.min_lanes}"))

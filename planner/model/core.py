@@ -42,11 +42,11 @@ class Gpus:
 class Slots:
     """Where cards sit on the chosen platform: direct in a slot, on a riser, on a bifurcated slot, via a port."""
 
-    direct: dict[tuple[int, int, tuple[int, int]], cp_model.IntVar] = field(default_factory=dict)
+    direct: dict[tuple[int, int, tuple[int, int, bool]], cp_model.IntVar] = field(default_factory=dict)
     riser: dict[tuple[int, int], cp_model.IntVar] = field(default_factory=dict)
     bifurcated: dict[tuple[int, int], cp_model.IntVar] = field(default_factory=dict)
     port: dict[tuple[int, int], cp_model.IntVar] = field(default_factory=dict)
-    bay: dict[tuple[int, tuple[int, int]], cp_model.IntVar] = field(default_factory=dict)
+    bay: dict[tuple[int, tuple[int, int, bool]], cp_model.IntVar] = field(default_factory=dict)
 
     def riser_sources(self, outputs: int) -> LinearExpr:
         """Cards that can hang on risers: riser slots, bifurcated outputs and ports."""
@@ -184,10 +184,10 @@ class BuildModel:
 
     # ---- derived expressions ------------------------------------------------------------------
 
-    def gpu_class(self, i: int) -> tuple[int, int]:
-        """(width, span) of a GPU option when mounted directly in a closed case."""
+    def gpu_class(self, i: int) -> tuple[int, int, bool]:
+        """(width, span, needs a bifurcating slot) of a GPU option mounted directly in a closed case."""
         gpu = self.gpus.entry(i)
-        return width_slots(gpu), span_slots(gpu, None, self.inst.rules)
+        return width_slots(gpu), span_slots(gpu, None, self.inst.rules), gpu.requires_bifurcation
 
     def hpwr_leads(self, i: int) -> int:
         return hpwr_as_8pin(self.gpus.entry(i), self.inst.rules)

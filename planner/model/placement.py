@@ -44,7 +44,10 @@ def cards_in_slots(bm: BuildModel) -> None:
         entry = board.entry
         if isinstance(entry, Server):
             for cls in classes:
-                s.bay[(b, cls)] = m.NewIntVar(0, entry.gpu_positions, f"bay[{board.id}:{cls}]")
+                # Dual-GPU cards without a switch need a bifurcating slot, which server bays do not promise.
+                s.bay[(b, cls)] = m.NewIntVar(
+                    0, 0 if cls[2] else entry.gpu_positions, f"bay[{board.id}:{cls}]"
+                )
             m.Add(sum(s.bay[(b, cls)] for cls in classes) <= entry.gpu_positions * bv)
             continue
         last = max((sl.position for sl in entry.slots), default=0)
@@ -53,10 +56,13 @@ def cards_in_slots(bm: BuildModel) -> None:
             if sl.lanes < min_lanes:
                 continue
             q = sl.position
+            splits = any(x.count("x") == 2 for x in sl.bifurcation)
             if sl.size == 16:
-                for width, span in classes:
-                    v = m.NewBoolVar(f"slot[{board.id}:{q}:{width}/{span}]")
-                    s.direct[(b, q, (width, span))] = v
+                for width, span, needs_split in classes:
+                    if needs_split and not splits:
+                        continue
+                    v = m.NewBoolVar(f"slot[{board.id}:{q}:{width}/{span}{'/bif' if needs_split else ''}]")
+                    s.direct[(b, q, (width, span, needs_split))] = v
                     for r in range(q, min(last, q + span - 1) + 1):
                         cover[r].append(v)
                     # The card must end within the chassis' expansion slots.
@@ -89,6 +95,20 @@ def cards_in_slots(bm: BuildModel) -> None:
         bays = [v for (_, c), v in s.bay.items() if c == cls]
         m.Add(sum(members) == sum(placed) + sum(bays))
     m.Add(sum(g.on_riser) == s.riser_sources(outputs))
+    # Cards that need a bifurcating slot hang only on plain risers from such slots.
+    needs = [g.on_riser[i] for i in range(len(inst.gpus)) if bm.gpu_class(i)[2]]
+    if needs:
+        able = [
+            z
+            for (b, q), z in s.riser.items()
+            if any(
+                x.count("x") == 2
+                for sl in inst.boards[b].entry.slots
+                if sl.position == q
+                for x in sl.bifurcation
+            )
+        ]
+        m.Add(sum(needs) <= sum(able))
     riser_room = sum(c * h.entry.riser_positions for c, h in zip(bm.chassis, inst.chassis, strict=True))
     m.Add(sum(g.on_riser) <= riser_room)
     # Open frames hold every card on a riser; server bays take cards directly.

@@ -76,6 +76,10 @@ class Gpu(Part):
         description="GPU chips on one card; memory, bandwidth and TFLOP/s are per chip, tdp_w per card.",
     )
     software: Software = Field(default_factory=Software, description="Runtime support.")
+    requires_bifurcation: bool = Field(
+        default=False,
+        description="Two GPUs on one card without a PCIe switch: its slot must be set to x8x8 bifurcation.",
+    )
 
     @model_validator(mode="after")
     def check_fp16_at_least_plausible(self) -> Gpu:

@@ -87,3 +87,16 @@ def test_cpu_lanes_bound_the_slots_in_use():
 
     _, n = most_cards([*parts(cpu(lanes=32)), gpu("g", usd=10, cooling="blower")])
     assert n == 2  # three x16 slots, 32 lanes
+
+
+def test_dual_gpu_card_needs_a_slot_that_bifurcates():
+    dual = gpu("dual", usd=10, memory_gb=24, cooling="blower", gpus_per_card=2, requires_bifurcation=True)
+    plain = [{"position": p, "size": 16, "lanes": 16, "gen": 4, "link": "cpu"} for p in (1, 3, 5)]
+    split = [dict(s, bifurcation=["x8x8"]) if s["position"] == 3 else s for s in plain]
+    _, none = most_cards([*parts(board(slots=plain)), dual])
+    out, one = most_cards([*parts(board(slots=split)), dual])
+    assert (none, one) == (0, 1)
+    assert out.builds[0].gpus[0].slot == 3
+    frame = chassis("frame", kind="open-frame", expansion=0, risers=6)
+    out, n = most_cards([*parts(board(slots=split), frame), dual, riser()])
+    assert n == 1 and out.builds[0].gpus[0].mount == "riser" and out.builds[0].gpus[0].slot == 3
