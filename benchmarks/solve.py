@@ -119,7 +119,7 @@ def brute_versus_solver(repeat: int) -> None:
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--repeat", type=int, default=3)
-    ap.add_argument("--workers", type=int, default=0)
+    ap.add_argument("--workers", type=int, default=1)
     ap.add_argument("--quick", action="store_true", help="one run per case, fewer cases")
     args = ap.parse_args()
     full_catalogue(1 if args.quick else args.repeat, args.workers)

@@ -52,7 +52,7 @@ def solve_problem(
     problem: Problem,
     time_limit_s: float = 10.0,
     top: int = 1,
-    workers: int = 0,
+    workers: int = 1,
     seed: int = 0,
     log: bool = False,
 ) -> dict[str, Any]:

@@ -16,7 +16,7 @@ def test_there_are_at_least_six_examples():
 
 @pytest.mark.parametrize("path", EXAMPLES, ids=[p.stem for p in EXAMPLES])
 def test_example_solves_and_holds(path, capsys):
-    code = run(["solve", str(path), "--json", "--time-limit", "60", "--workers", "2"])
+    code = run(["solve", str(path), "--json", "--time-limit", "60"])
     data = json.loads(capsys.readouterr().out)
     assert code == 0
     assert data["status"] in ("optimal", "feasible")

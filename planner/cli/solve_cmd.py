@@ -32,7 +32,9 @@ def solve(
             "--top", min=1, max=10, help="Builds to show: the best and alternatives with other GPUs."
         ),
     ] = 1,
-    workers: Annotated[int, typer.Option("--workers", min=0, help="Solver threads (0: one per core).")] = 0,
+    workers: Annotated[
+        int, typer.Option("--workers", min=0, help="Solver threads (1: deterministic; 0: one per core).")
+    ] = 1,
     seed: Annotated[int, typer.Option("--seed", help="Solver random seed.")] = 0,
     log: Annotated[bool, typer.Option("--log", help="Print the solver's search log to stderr.")] = False,
     sheet: Annotated[
