@@ -13,12 +13,15 @@ sys.path.insert(0, str(BENCH))
 
 
 def _rows():  # type: ignore[no-untyped-def]
-    calibration = pytest.importorskip("calibration")
+    import calibration  # benchmarks/calibration.py, on the path above
+
+    # The data lives outside the repository (../shared/calibration, present in CI); without it there is
+    # nothing to measure against, so the bound is skipped rather than passed.
     if not (calibration.calibration_dir() / "measured.csv").is_file():
         pytest.skip(f"no calibration data at {calibration.calibration_dir()} (set RIG_CALIBRATION_DIR)")
     rows, _ = calibration.load_rows()
-    if len(rows) < 200:
-        pytest.skip("catalogue GPUs / LLMs for the calibration rows are not loaded")
+    # With the data present, failing to map most rows to catalogue parts is a regression, not a skip.
+    assert len(rows) >= 200, f"only {len(rows)} calibration rows mapped to catalogue GPUs and LLMs"
     return calibration, rows
 
 
@@ -49,6 +52,5 @@ def test_held_out_depth_runs_stay_bounded() -> None:
         for r in rows
         if r.group.startswith("DGX") and r.kind == "decode"
     ]
-    if not errs:
-        pytest.skip("no DGX Spark rows")
+    assert errs, "the DGX Spark depth runs are missing from the calibration rows"
     assert statistics.median(errs) < 20
