@@ -46,6 +46,7 @@ def frontier(inst: Instance, points: int = 20, params: Params | None = None) -> 
     better = SENSE[objective] == "max"
     deadline = time.monotonic() + params.time_limit_s
     proven: dict[int, bool] = {}
+    last_solution: list[int] = []
 
     def solve_copy(extra: list[tuple[Any, str, int]], minimise_cost: bool) -> cp_model.CpSolver | None:
         m = bm.m.clone()
@@ -54,11 +55,16 @@ def frontier(inst: Instance, points: int = 20, params: Params | None = None) -> 
             m.Add(e <= bound) if op == "<=" else m.Add(e >= bound)
         target = _rebind(m, cost if minimise_cost else value)
         m.Minimize(target) if (minimise_cost or not better) else m.Maximize(target)
+        if last_solution:
+            # Neighbouring frontier points are similar builds: start from the last one found.
+            m.Proto().solution_hint.vars.extend(range(len(last_solution)))
+            m.Proto().solution_hint.values.extend(last_solution)
         s = _solver(params, max(0.2, deadline - time.monotonic()))
         status = s.Solve(m)
         if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             return None
         proven[id(s)] = status == cp_model.OPTIMAL
+        last_solution[:] = list(s.ResponseProto().solution)
         return s
 
     at_least = ">=" if better else "<="
