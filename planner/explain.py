@@ -98,7 +98,7 @@ def relax(inst: Instance, names: list[str], info: dict[str, Any], split: str, se
     if measure == "fit":
         return "the model does not fit within the other rules: allow offload, a smaller quant or a shorter context"
     if measure == "owned":
-        return f"set allow_unused_owned: true (owned {info.get('part')} cannot be part of a valid build here)"
+        return f"leave the owned {info.get('part')} out (allow_unused_owned: true)"
     return f"drop the rule {name!r}"
 
 
@@ -162,5 +162,10 @@ def _describe(inst: Instance, name: str) -> str:
         "model_fits": "the model must fit",
         "chassis_kinds": f"enclosures limited to {', '.join(req.require.chassis_kinds)}",
         "wall_total": "total power within the site's circuits",
+        "wall": "power within the site's circuits",
     }
+    if name.startswith("owned["):
+        part = name[6:-1]
+        n = next((o.count for o in req.owned if o.id == part), 0)
+        return f"{n} x {part} owned, to be used"
     return text.get(name, name)

@@ -214,7 +214,9 @@ def resolve(catalog: Catalog, request: Request, rules: Rules, prune: bool = True
     dimms = priced("memory")
     memory = {i: _memory_options(p, dimms, rules) for i, p in enumerate(platforms)}
     all_platforms = list(platforms)
-    chassis = [c for c in priced("chassis") if c.entry.chassis_kind in request.require.chassis_kinds]
+    # Every enclosure stays in: the allowed kinds are a guarded rule, so an explanation can say
+    # "allow open frames" when that is what it takes.
+    chassis = priced("chassis")
     breakouts = priced("breakout")
     psus: list[PsuOpt] = []
     for p in priced("psu"):

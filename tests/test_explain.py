@@ -24,3 +24,16 @@ def test_gpu_count_conflict():
     ex = explained(require={"min_vram_gb": 48, "max_gpus": 1})
     assert set(ex["rules"]) == {"max_gpus", "min_vram"}
     assert "allow 2 GPUs (max_gpus is 1)" in ex["fixes"]
+
+
+def test_enclosure_rule_is_explained_not_filtered():
+    from tiny import chassis
+
+    passive = gpu("p40", usd=200, memory_gb=24, cooling="passive")
+    rack = chassis("rack", kind="rack", passive=True)
+    cat = make_catalog([*base_parts(), rack, passive])
+    req = request(owned=[{"id": "p40", "count": 2}], require={"chassis_kinds": ["tower"]})
+    ex = explain(resolve(cat, req, rules()), Params(time_limit_s=10))
+    assert "allow rack enclosures" in ex["fixes"]
+    assert "leave the owned p40 out (allow_unused_owned: true)" in ex["fixes"]
+    assert "2 x p40 owned, to be used" in ex["conflict"]
