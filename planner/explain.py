@@ -63,7 +63,7 @@ def relax(inst: Instance, names: list[str], info: dict[str, Any], split: str, se
         m.Minimize(expr if target[1] > 0 else -expr)
     s = cp_model.CpSolver()
     s.parameters.max_time_in_seconds = seconds
-    s.parameters.num_search_workers = 2
+    s.parameters.num_search_workers = 1  # deterministic explanations
     status = s.Solve(m)
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return None
@@ -89,6 +89,15 @@ def relax(inst: Instance, names: list[str], info: dict[str, Any], split: str, se
     if measure == "wall":
         limit = sum(c.limit_w for c in inst.circuits)
         return f"give the site {v / 1000 - limit:,.0f} W more continuous capacity (another circuit, or 240 V)"
+    if measure == "vendors":
+        used = sorted(
+            {
+                o.entry.vendor
+                for o, v in zip(inst.gpus, bm.gpus.n, strict=True)
+                if s.Value(v) and o.entry.vendor.lower() not in {x.lower() for x in req.require.vendors}
+            }
+        )
+        return f"allow {' and '.join(used)} GPUs"
     if measure == "chassis_kinds":
         kind = next(
             (h.entry.chassis_kind for h, c in zip(inst.chassis, bm.chassis, strict=True) if s.Value(c)),
@@ -161,6 +170,7 @@ def _describe(inst: Instance, name: str) -> str:
         "min_batch": f"at least {req.require.min_batch_tokens_per_s:g} batched tokens/s",
         "model_fits": "the model must fit",
         "chassis_kinds": f"enclosures limited to {', '.join(req.require.chassis_kinds)}",
+        "vendors": f"GPUs only from {', '.join(req.require.vendors)}",
         "wall_total": "total power within the site's circuits",
         "wall": "power within the site's circuits",
     }

@@ -62,7 +62,11 @@ def at_least_as_good(a: tuple[Any, ...], b: tuple[Any, ...]) -> bool:
 
 
 def gpu_key(
-    opt: Any, rules: Rules, coeff: Any = None, tensor: dict[int, tuple[int, int, int]] | None = None
+    opt: Any,
+    rules: Rules,
+    coeff: Any = None,
+    tensor: dict[int, tuple[int, int, int]] | None = None,
+    by_vendor: bool = False,
 ) -> tuple:
     g = opt.entry
     p = g.power
@@ -83,6 +87,8 @@ def gpu_key(
         (g.slot_width, -1),
         (g.length_mm, -1),
         (g.cooling, 0),
+        # With a vendor rule, a card may only stand in for one of its own vendor.
+        (g.vendor.lower() if by_vendor else "", 0),
         (g.requires_bifurcation, -1),
         (g.nvlink != "none", 0),
     ]

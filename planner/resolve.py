@@ -165,10 +165,8 @@ def price_of(part: Part, request: Request, owned: dict[str, int]) -> Priced | No
 
 
 def _gpu_allowed(gpu: Gpu, request: Request) -> bool:
-    req = request.require
-    if req.vendors and gpu.vendor.lower() not in {v.lower() for v in req.vendors}:
-        return False
-    return not (req.nvlink and gpu.nvlink == "none")
+    # Vendors are a guarded rule in the model (so explanations can say "allow AMD GPUs"); NVLink filters.
+    return not (request.require.nvlink and gpu.nvlink == "none")
 
 
 def _protected(rules: Rules, owned: dict[str, int]) -> Any:
@@ -242,7 +240,7 @@ def resolve(catalog: Catalog, request: Request, rules: Rules, prune: bool = True
         keep = _protected(rules, owned)
         gpus = keep_undominated(
             gpus,
-            lambda o: gpu_key(o, rules, coeff.get(o.id), tensor.get(o.id)),
+            lambda o: gpu_key(o, rules, coeff.get(o.id), tensor.get(o.id), bool(request.require.vendors)),
             at_least_as_good,
             lambda o: keep(o.entry),
         )

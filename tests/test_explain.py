@@ -37,3 +37,12 @@ def test_enclosure_rule_is_explained_not_filtered():
     assert "allow rack enclosures" in ex["fixes"]
     assert "leave the owned p40 out (allow_unused_owned: true)" in ex["fixes"]
     assert "2 x p40 owned, to be used" in ex["conflict"]
+
+
+def test_vendor_rule_is_explained():
+    cat = make_catalog([*base_parts(), gpu("radeon", usd=300, memory_gb=16, cooling="blower", vendor="AMD")])
+    req = request(require={"vendors": ["nvidia"], "min_gpus": 1})
+    ex = explain(resolve(cat, req, rules()), Params(time_limit_s=10))
+    assert "allow AMD GPUs" in ex["fixes"]
+    assert "GPUs only from nvidia" in ex["conflict"]
+    assert "accept 0 GPUs (min_gpus is 1)" in ex["fixes"]  # the other way out: no GPU at all

@@ -50,6 +50,11 @@ def gpu_requirements(bm: BuildModel) -> None:
             if h.entry.chassis_kind not in req.chassis_kinds
         ]
         bm.enforce("chassis_kinds", [m.Add(sum(banned) == 0)], measure="chassis_kinds")
+    if req.vendors:
+        allowed = {v.lower() for v in req.vendors}
+        others = [v for o, v in zip(g.options, g.n, strict=True) if o.entry.vendor.lower() not in allowed]
+        if others:
+            bm.enforce("vendors", [m.Add(sum(others) == 0)], measure="vendors")
 
 
 def cooling_sufficient(bm: BuildModel) -> None:
