@@ -38,7 +38,7 @@ def extract_build(solver: Any, bm: BuildModel, split: str) -> Build:
     special = [c for c in riser_cards if c in needs]
     riser_cards = [c for c in riser_cards if c not in needs]
     used = [q for (pp, q), v in sorted(s.riser.items()) if pp == b and val(v)]
-    splits = {q for q in used if any(x.count("x") == 2 for x in _slot(plat, q).bifurcation)}
+    splits = {q for q in used if _slot(plat, q).splits_in_two}
     for q in sorted(used, key=lambda q: q not in splits):
         card = (
             special.pop()

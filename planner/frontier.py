@@ -17,7 +17,7 @@ from planner.extract import extract_build
 from planner.model import build_model
 from planner.resolve import Instance
 from planner.schema.build import Build
-from planner.solve import SENSE, Params, _solver, objective_expr
+from planner.solve import SENSE, Params, _solver, hint_values, objective_expr
 
 
 @dataclass
@@ -57,8 +57,7 @@ def frontier(inst: Instance, points: int = 20, params: Params | None = None) -> 
         m.Minimize(target) if (minimise_cost or not better) else m.Maximize(target)
         if last_solution:
             # Neighbouring frontier points are similar builds: start from the last one found.
-            m.Proto().solution_hint.vars.extend(range(len(last_solution)))
-            m.Proto().solution_hint.values.extend(last_solution)
+            hint_values(m, last_solution)
         s = _solver(params, max(0.2, deadline - time.monotonic()))
         status = s.Solve(m)
         if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):

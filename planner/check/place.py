@@ -30,7 +30,7 @@ def auto_place(ctx: Ctx) -> Build:
     seats: dict[int, tuple[int, str]] = {}
 
     def splits(pos: int) -> bool:
-        return any(x.count("x") == 2 for s in board.slots if s.position == pos for x in s.bifurcation)
+        return any(s.splits_in_two for s in board.slots if s.position == pos)
 
     def fits_direct(k: int, pos: int, used: set[int]) -> set[int] | None:
         gpu = ctx.gpu(cards[k])

@@ -170,9 +170,7 @@ def check_slots(ctx: Ctx) -> list[Violation]:
         if sl is None:
             out.append(V("cards in slots", f"{c.id}: {board.id} has no slot at position {c.slot}"))
             continue
-        if gpu.requires_bifurcation and (
-            c.mount == "bifurcated" or not any(x.count("x") == 2 for x in sl.bifurcation)
-        ):
+        if gpu.requires_bifurcation and (c.mount == "bifurcated" or not sl.splits_in_two):
             out.append(
                 V(
                     "cards in slots",
@@ -204,7 +202,7 @@ def check_slots(ctx: Ctx) -> list[Violation]:
             bif_use[sl.position] = bif_use.get(sl.position, 0) + 1
             if bif_use[sl.position] == 1:
                 _occupy(covered, sl.position, f"bifurcation card ({c.id})", out)
-            if not any(b.count("x") == 2 for b in sl.bifurcation):
+            if not sl.splits_in_two:
                 out.append(V("cards in slots", f"slot {sl.position} of {board.id} does not bifurcate x8x8"))
             riser_mounts += 1
         else:

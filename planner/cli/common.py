@@ -28,6 +28,10 @@ PricesOpt = Annotated[
     list[Path] | None,
     typer.Option("--prices", help="Price list that overrides prices by id and condition (repeatable)."),
 ]
+ConstraintsOpt = Annotated[
+    list[Path] | None,
+    typer.Option("--constraints", help="Constraint file with rule parameters or user rules (repeatable)."),
+]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON on stdout instead of a report.")]
 
 

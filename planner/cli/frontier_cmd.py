@@ -9,8 +9,7 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from planner.cli.common import CatalogOpt, JsonOpt, PricesOpt, console, emit_json
-from planner.cli.solve_cmd import ConstraintsOpt
+from planner.cli.common import CatalogOpt, ConstraintsOpt, JsonOpt, PricesOpt, console, emit_json
 from planner.load import InputError, Problem
 
 

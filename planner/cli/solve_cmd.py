@@ -7,12 +7,16 @@ from typing import Annotated
 
 import typer
 
-from planner.cli.common import EXIT_INFEASIBLE, CatalogOpt, Infeasible, JsonOpt, PricesOpt, console, emit_json
-
-ConstraintsOpt = Annotated[
-    list[Path] | None,
-    typer.Option("--constraints", help="Constraint file with rule parameters or user rules (repeatable)."),
-]
+from planner.cli.common import (
+    EXIT_INFEASIBLE,
+    CatalogOpt,
+    ConstraintsOpt,
+    Infeasible,
+    JsonOpt,
+    PricesOpt,
+    console,
+    emit_json,
+)
 
 
 def solve(

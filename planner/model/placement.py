@@ -56,10 +56,9 @@ def cards_in_slots(bm: BuildModel) -> None:
             if sl.lanes < min_lanes:
                 continue
             q = sl.position
-            splits = any(x.count("x") == 2 for x in sl.bifurcation)
             if sl.size == 16:
                 for width, span, needs_split in classes:
-                    if needs_split and not splits:
+                    if needs_split and not sl.splits_in_two:
                         continue
                     v = m.NewBoolVar(f"slot[{board.id}:{q}:{width}/{span}{'/bif' if needs_split else ''}]")
                     s.direct[(b, q, (width, span, needs_split))] = v
@@ -72,8 +71,7 @@ def cards_in_slots(bm: BuildModel) -> None:
             z = m.NewBoolVar(f"riser[{board.id}:{q}]")
             s.riser[(b, q)] = z
             cover[q].append(z)
-            two = [x for x in sl.bifurcation if x.count("x") == 2]
-            if inst.bifurcation and two and sl.lanes // 2 >= min_lanes:
+            if inst.bifurcation and sl.splits_in_two and sl.lanes // 2 >= min_lanes:
                 bif = m.NewBoolVar(f"bifurcate[{board.id}:{q}]")
                 s.bifurcated[(b, q)] = bif
                 cover[q].append(bif)
@@ -101,12 +99,7 @@ def cards_in_slots(bm: BuildModel) -> None:
         able = [
             z
             for (b, q), z in s.riser.items()
-            if any(
-                x.count("x") == 2
-                for sl in inst.boards[b].entry.slots
-                if sl.position == q
-                for x in sl.bifurcation
-            )
+            if any(sl.splits_in_two for sl in inst.boards[b].entry.slots if sl.position == q)
         ]
         m.Add(sum(needs) <= sum(able))
     riser_room = sum(c * h.entry.riser_positions for c, h in zip(bm.chassis, inst.chassis, strict=True))

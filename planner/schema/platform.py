@@ -39,6 +39,12 @@ class Slot(Strict):
     )
     cpu_socket: int = Field(default=1, ge=1, le=2, description="Which CPU socket feeds it.")
 
+    @property
+    def splits_in_two(self) -> bool:
+        """Whether the BIOS can split the slot into two links (x8x8, x4x4): a bifurcation card or a
+        dual-GPU card without a switch needs that."""
+        return any(split.count("x") == 2 for split in self.bifurcation)
+
     @model_validator(mode="after")
     def check_lanes_fit_slot(self) -> Slot:
         if self.lanes > self.size:
