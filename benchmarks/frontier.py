@@ -14,12 +14,12 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from planner.catalog import load_catalog  # noqa: E402
-from planner.frontier import frontier  # noqa: E402
-from planner.inputs import load_rules  # noqa: E402
-from planner.resolve import resolve  # noqa: E402
+from planner.data.catalog import load_catalog  # noqa: E402
+from planner.data.inputs import load_rules  # noqa: E402
+from planner.instance.resolve import resolve  # noqa: E402
 from planner.schema.request import Request  # noqa: E402
-from planner.solve import Params  # noqa: E402
+from planner.solver.frontier import frontier  # noqa: E402
+from planner.solver.solve import Params  # noqa: E402
 
 CASES = {
     "VRAM, $10,000, up to 8 GPUs": {"budget_usd": 10000, "require": {"max_gpus": 8}},

@@ -18,11 +18,11 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "tests"))
 
-from planner.catalog import load_catalog  # noqa: E402
-from planner.inputs import load_rules  # noqa: E402
-from planner.resolve import resolve  # noqa: E402
+from planner.data.catalog import load_catalog  # noqa: E402
+from planner.data.inputs import load_rules  # noqa: E402
+from planner.instance.resolve import resolve  # noqa: E402
 from planner.schema.request import Request  # noqa: E402
-from planner.solve import Params, solve  # noqa: E402
+from planner.solver.solve import Params, solve  # noqa: E402
 
 WORKLOAD = {"model": "llama-3-3-70b", "quant": "q4_k_m", "context": 8192}
 

@@ -7,9 +7,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from planner.catalog import Catalog, load_catalog
 from planner.check import check_build, summarize
-from planner.inputs import load_request, load_rules
+from planner.data.catalog import Catalog, load_catalog
+from planner.data.inputs import load_request, load_rules
 from planner.schema.build import Build
 from planner.schema.request import Request
 from planner.schema.rules import Rules
@@ -57,10 +57,10 @@ def solve_problem(
     log: bool = False,
 ) -> dict[str, Any]:
     """Solve, compare with whole systems, explain infeasibility; return the result as plain data."""
-    from planner.explain import explain
-    from planner.resolve import resolve
-    from planner.solve import Params, solve
-    from planner.systems import best_systems
+    from planner.instance.resolve import resolve
+    from planner.solver.explain import explain
+    from planner.solver.solve import Params, solve
+    from planner.solver.systems import best_systems
 
     params = Params(time_limit_s=time_limit_s, workers=workers, seed=seed, log=log)
     inst = resolve(problem.catalog, problem.request, problem.rules)
@@ -88,7 +88,7 @@ def solve_problem(
 def _rank(
     candidates: list[tuple[Build, dict[str, int]]], objectives: tuple[str, ...]
 ) -> list[tuple[Build, dict[str, int]]]:
-    from planner.solve import SENSE
+    from planner.solver.solve import SENSE
 
     def key(c: tuple[Build, dict[str, int]]) -> list[float]:
         return [(-c[1].get(o, 0) if SENSE[o] == "max" else c[1].get(o, 10**18)) for o in objectives]
@@ -98,7 +98,7 @@ def _rank(
 
 def check_file(build_path: Path | str, problem: Problem) -> tuple[Build, list[str]]:
     """Validate a hand-written build file against every rule."""
-    from planner.load import parse, read_yaml
+    from planner.data.load import parse, read_yaml
 
     doc = read_yaml(build_path)
     build: Build = parse(doc, Build)
@@ -112,8 +112,8 @@ def check_file(build_path: Path | str, problem: Problem) -> tuple[Build, list[st
 
 def _known_ids(build: Build, doc: Any, catalog: Catalog) -> None:
     """Unknown part ids in a build file are bad input (exit 1), with the nearest ids suggested."""
-    from planner.load import InputError
-    from planner.load import Problem as FileProblem
+    from planner.data.load import InputError
+    from planner.data.load import Problem as FileProblem
 
     places: list[tuple[tuple[str | int, ...], str | None, str]] = [
         (("system",), build.system, "system"),

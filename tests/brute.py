@@ -11,10 +11,10 @@ from collections import Counter
 from collections.abc import Iterator
 from typing import Any
 
-from planner.catalog import Catalog
 from planner.check import check_build
 from planner.check.context import Ctx
 from planner.check.money import total_cost
+from planner.data.catalog import Catalog
 from planner.schema.build import Build, GpuUse, PartCount, PsuUse
 from planner.schema.request import Request
 from planner.schema.rules import Rules

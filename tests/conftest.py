@@ -9,8 +9,8 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from planner.catalog import Catalog, load_catalog
-from planner.inputs import load_rules
+from planner.data.catalog import Catalog, load_catalog
+from planner.data.inputs import load_rules
 from planner.schema.rules import Rules
 
 REPO = Path(__file__).resolve().parent.parent

@@ -4,8 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from planner.catalog import load_catalog
-from planner.load import InputError
+from planner.data.catalog import load_catalog
+from planner.data.load import InputError
 
 BAD = Path(__file__).parent / "data" / "bad"
 

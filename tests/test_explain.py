@@ -2,9 +2,9 @@
 
 from tiny import base_parts, gpu, make_catalog, request, rules
 
-from planner.explain import explain
-from planner.resolve import resolve
-from planner.solve import Params
+from planner.instance.resolve import resolve
+from planner.solver.explain import explain
+from planner.solver.solve import Params
 
 
 def explained(**req):

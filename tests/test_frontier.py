@@ -5,9 +5,9 @@ from brute import all_valid_points
 from tiny import base_parts, gpu, make_catalog, request, rules
 
 from planner.check import check_build
-from planner.frontier import frontier
-from planner.resolve import resolve
-from planner.solve import Params
+from planner.instance.resolve import resolve
+from planner.solver.frontier import frontier
+from planner.solver.solve import Params
 
 CARDS = [
     gpu("a", usd=150, memory_gb=8, tdp_w=120, width=1, cooling="blower"),

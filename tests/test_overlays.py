@@ -2,8 +2,8 @@
 
 import pytest
 
-from planner.catalog import load_catalog
-from planner.load import InputError
+from planner.data.catalog import load_catalog
+from planner.data.load import InputError
 
 USER_GPU = """\
 - kind: gpu

@@ -7,9 +7,9 @@ import subprocess
 import pytest
 
 from planner.api import Problem, build_json
-from planner.load import InputError
+from planner.data.load import InputError
+from planner.report.sheet import write_sheet
 from planner.schema.build import Build
-from planner.sheet import write_sheet
 
 BUILD = {
     "board": "romed8-2t",

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from planner.catalog import Catalog, Origin
 from planner.check import check_build
-from planner.inputs import load_rules
-from planner.resolve import resolve
+from planner.data.catalog import Catalog, Origin
+from planner.data.inputs import load_rules
+from planner.instance.resolve import resolve
 from planner.schema import ENTRY_ADAPTER
 from planner.schema.request import Request
 from planner.schema.rules import Rules
-from planner.solve import Outcome, Params, solve
+from planner.solver.solve import Outcome, Params, solve
 
 PRICE = "2025-01-01"
 
@@ -237,7 +237,7 @@ def make_catalog(entries: list[dict[str, Any]], with_models: bool = False) -> Ca
     """A Catalog from plain dicts (validated like files), optionally with the shipped LLMs and quants."""
     cat = Catalog()
     if with_models:
-        from planner.catalog import load_catalog
+        from planner.data.catalog import load_catalog
 
         shipped = load_catalog()
         for e in shipped.entries.values():

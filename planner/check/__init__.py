@@ -9,7 +9,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from planner.catalog import Catalog
 from planner.check.context import Ctx, Violation
 from planner.check.money import (
     check_budget,
@@ -32,6 +31,7 @@ from planner.check.platform import (
 from planner.check.power import assign_feeds, check_psus, check_wall, circuit_loads, psu_loads, server_loads
 from planner.check.running import running_cost
 from planner.check.workload import check_workload, estimate_build
+from planner.data.catalog import Catalog
 from planner.schema.build import Build
 from planner.schema.request import Request
 from planner.schema.rules import Rules

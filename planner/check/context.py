@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from planner.catalog import Catalog
-from planner.facts import CircuitSlot, circuits
+from planner.data.catalog import Catalog
+from planner.data.facts import CircuitSlot, circuits
 from planner.schema import Board, Chassis, Cpu, Gpu, Memory, Psu, Server, System
 from planner.schema.build import Build, GpuUse
 from planner.schema.request import Request

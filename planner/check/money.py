@@ -7,8 +7,8 @@ from typing import Any
 
 from planner.check.context import Ctx, Violation
 from planner.check.power import circuit_loads, psu_loads, server_loads
-from planner.facts import card_peak_w
-from planner.resolve import matches
+from planner.data.facts import card_peak_w
+from planner.instance.resolve import matches
 
 V = Violation
 

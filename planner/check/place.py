@@ -7,7 +7,7 @@ parts list. If no seating works, cards stay unplaced and the slot check says so.
 from __future__ import annotations
 
 from planner.check.context import Ctx
-from planner.facts import span_slots, width_slots
+from planner.data.facts import span_slots, width_slots
 from planner.schema.build import Build, GpuUse
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 
 from planner.check.context import Ctx, Violation
-from planner.facts import riser_ok, span_slots, width_slots
+from planner.data.facts import riser_ok, span_slots, width_slots
 from planner.schema import Board, Server
 
 V = Violation

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from planner.check.context import Ctx, Violation
-from planner.facts import (
+from planner.data.facts import (
     breakout_fits,
     card_peak_w,
     efficiency,

@@ -6,7 +6,7 @@ from typing import Any
 
 from planner import perf
 from planner.check.context import Ctx, Violation
-from planner.coeffs import perf_workload
+from planner.instance.coeffs import perf_workload
 from planner.perf.placement import Placement, Share
 from planner.perf.runtime import choose_runtime
 

@@ -11,7 +11,7 @@ import typer
 
 from planner.cli import catalog_cmd
 from planner.cli.common import EXIT_INPUT, EXIT_INTERNAL, EXIT_INTERRUPTED, Infeasible
-from planner.load import InputError
+from planner.data.load import InputError
 
 app = typer.Typer(
     help="Plan machines for running LLMs locally: real parts, real constraints, calibrated throughput.",

@@ -10,7 +10,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from planner.cli.common import CatalogOpt, JsonOpt, PricesOpt, console, emit_json, load
-from planner.load import InputError, Problem
+from planner.data.load import InputError, Problem
 from planner.schema import KINDS, Entry, Part
 
 app = typer.Typer(help="Browse and validate the part catalogue.", no_args_is_help=True)
@@ -68,7 +68,7 @@ def list_cmd(
 ) -> None:
     """List catalogue entries, as a table or a JSON array."""
     if kind is not None and kind not in KINDS:
-        from planner.load import nearest
+        from planner.data.load import nearest
 
         raise InputError(
             [

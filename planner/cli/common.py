@@ -45,7 +45,7 @@ class Infeasible(Exception):
 
 def load(catalog: list[Path] | None, prices: list[Path] | None):
     """The catalogue with the user's overlays and price lists applied."""
-    from planner.catalog import load_catalog
+    from planner.data.catalog import load_catalog
 
     return load_catalog(extra=catalog or (), prices=prices or ())
 

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 import typer
 
 from planner.cli.common import CatalogOpt, JsonOpt, PricesOpt, console, emit_json, load
-from planner.load import InputError, Problem
+from planner.data.load import InputError, Problem
 
 
 def _flag_problem(flag: str, message: str, hint: str = "") -> Problem:
@@ -171,7 +171,7 @@ def estimate(
 
 
 def _print(data: dict[str, Any]) -> None:
-    from planner.report import throughput_lines
+    from planner.report.terminal import throughput_lines
 
     out = console()
     out.print(f"[bold]{data['model']}[/bold] at {data['quant']} on {', '.join(data['devices'])}")

@@ -10,7 +10,7 @@ import typer
 from rich.table import Table
 
 from planner.cli.common import CatalogOpt, ConstraintsOpt, JsonOpt, PricesOpt, console, emit_json
-from planner.load import InputError, Problem
+from planner.data.load import InputError, Problem
 
 
 def _user_value(objective: str, value: int) -> float:
@@ -51,10 +51,10 @@ def knees(rows: list[dict[str, Any]]) -> list[int]:
 def frontier_data(problem: Any, points: int, time_limit: float) -> dict[str, Any]:
     """The frontier as plain data: points ordered by cost, each a full build, with the knees marked."""
     from planner.api import build_json
-    from planner.frontier import frontier
-    from planner.resolve import resolve
-    from planner.solve import Params
-    from planner.systems import best_systems
+    from planner.instance.resolve import resolve
+    from planner.solver.frontier import frontier
+    from planner.solver.solve import Params
+    from planner.solver.systems import best_systems
 
     start = time.monotonic()
     inst = resolve(problem.catalog, problem.request, problem.rules)

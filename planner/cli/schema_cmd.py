@@ -8,7 +8,7 @@ import typer
 from pydantic import TypeAdapter
 
 from planner.cli.common import emit_json
-from planner.load import InputError, Problem, nearest
+from planner.data.load import InputError, Problem, nearest
 
 
 def _schemas() -> dict[str, Any]:

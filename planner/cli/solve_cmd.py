@@ -47,12 +47,12 @@ def solve(
 ) -> None:
     """Find the best build for a request, proven optimal when time allows, or explain why none exists."""
     from planner.api import load_problem, solve_problem
-    from planner.report import print_result
+    from planner.report.terminal import print_result
 
     problem = load_problem(request, catalog or (), prices or (), constraints or ())
     result = solve_problem(problem, time_limit_s=time_limit, top=top, workers=workers, seed=seed, log=log)
     if sheet is not None and result["builds"]:
-        from planner.sheet import write_sheet
+        from planner.report.sheet import write_sheet
 
         write_sheet(result["builds"][0], f"rig-planner build sheet: {request.stem}", sheet)
     if json:
@@ -77,9 +77,9 @@ def check(
 ) -> None:
     """Report every rule a hand-assembled build breaks (exit 3), or its figures when it holds (exit 0)."""
     from planner.api import Problem, build_json, check_file, load_problem
-    from planner.catalog import load_catalog
-    from planner.inputs import load_rules
-    from planner.report import print_build
+    from planner.data.catalog import load_catalog
+    from planner.data.inputs import load_rules
+    from planner.report.terminal import print_build
     from planner.schema.request import Request
 
     if request is not None:

@@ -9,8 +9,8 @@ from typing import Any
 
 from ortools.sat.python import cp_model
 
-from planner.facts import card_peak_w, hpwr_as_8pin, span_slots, width_slots
-from planner.resolve import Instance, Priced, PsuOpt
+from planner.data.facts import card_peak_w, hpwr_as_8pin, span_slots, width_slots
+from planner.instance.resolve import Instance, Priced, PsuOpt
 from planner.schema import Gpu
 
 LinearExpr = Any  # cp_model.LinearExprT

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from planner.facts import card_peak_w, efficiency, eps_as_8pin, psu_peak_w, psu_sustained_w
+from planner.data.facts import card_peak_w, efficiency, eps_as_8pin, psu_peak_w, psu_sustained_w
 from planner.model.core import BuildModel
 from planner.schema import Server
 

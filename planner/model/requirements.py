@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from planner.instance.resolve import matches
 from planner.model.core import BuildModel
-from planner.resolve import matches
 from planner.schema import Server
 
 

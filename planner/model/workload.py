@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from planner.coeffs import LayerCoeff, cpu_coeff, tensor_coeffs
+from planner.instance.coeffs import LayerCoeff, cpu_coeff, tensor_coeffs
 from planner.model.core import BuildModel
 
 TIME_KEYS = ("decode", "prefill", "batch")

@@ -13,11 +13,11 @@ from typing import Any
 
 from ortools.sat.python import cp_model
 
-from planner.extract import extract_build
+from planner.instance.resolve import Instance
 from planner.model import build_model
-from planner.resolve import Instance
 from planner.schema.build import Build
-from planner.solve import SENSE, Params, _solver, hint_values, objective_expr
+from planner.solver.extract import extract_build
+from planner.solver.solve import SENSE, Params, _solver, hint_values, objective_expr
 
 
 @dataclass

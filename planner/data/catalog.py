@@ -10,7 +10,7 @@ from typing import Any, Literal, TypeVar, cast
 
 from pydantic import Field
 
-from planner.load import InputError, Problem, nearest, parse, read_yaml
+from planner.data.load import InputError, Problem, nearest, parse, read_yaml
 from planner.schema import ENTRY_ADAPTER, CatalogEntry, Entry, Part, Price
 from planner.schema.common import Slug, Strict
 
@@ -19,8 +19,8 @@ E = TypeVar("E", bound=Entry)
 
 def data_dir(name: str) -> Path:
     """The shipped catalog/ or constraints/ folder, in a wheel or in a source checkout."""
-    here = Path(__file__).resolve().parent
-    for candidate in (here / "_data" / name, here.parent / name):
+    package = Path(__file__).resolve().parent.parent
+    for candidate in (package / "_data" / name, package.parent / name):
         if candidate.is_dir():
             return candidate
     raise FileNotFoundError(f"shipped folder {name}/ not found beside the planner package")

@@ -18,7 +18,7 @@ def write_sheet(build: dict[str, Any], title: str, path: Any) -> None:
     """Write the sheet by suffix (.md or .html); never overwrite a file rig-planner did not write."""
     from pathlib import Path
 
-    from planner.load import InputError, Problem
+    from planner.data.load import InputError, Problem
 
     path = Path(path)
     if path.suffix not in (".md", ".html", ".htm"):
@@ -228,7 +228,7 @@ def _sections(build: dict[str, Any]) -> list[tuple[str, list[str], list[list[str
 
 
 def _throughput_lines(build: dict[str, Any]) -> list[str]:
-    from planner.report import throughput_lines
+    from planner.report.terminal import throughput_lines
 
     return [
         line.replace("[yellow]", "").replace("[/yellow]", "")

@@ -9,10 +9,10 @@ from typing import Any
 
 from ortools.sat.python import cp_model
 
-from planner.extract import extract_build
+from planner.instance.resolve import Instance
 from planner.model import BuildModel, build_model
-from planner.resolve import Instance
 from planner.schema.build import Build
+from planner.solver.extract import extract_build
 
 SENSE = {
     "vram": "max",

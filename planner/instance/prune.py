@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
-from planner.facts import (
+from planner.data.facts import (
     card_peak_w,
     efficiency,
     hpwr_as_8pin,

@@ -7,8 +7,8 @@ from typing import Any
 
 from ortools.sat.python import cp_model
 
+from planner.instance.resolve import Instance
 from planner.model import BuildModel, build_model
-from planner.resolve import Instance
 
 
 def _feasible(bm: BuildModel, assumptions: list[Any], seconds: float) -> tuple[int, cp_model.CpSolver]:

@@ -12,8 +12,8 @@ from planner.check import check_build
 from planner.check.context import Ctx
 from planner.check.money import total_cost
 from planner.check.workload import estimate_build
+from planner.instance.resolve import Instance
 from planner.model.money import energy_hours
-from planner.resolve import Instance
 from planner.schema.build import Build
 
 

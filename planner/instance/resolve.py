@@ -6,9 +6,9 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
-from planner.catalog import Catalog
-from planner.facts import CircuitSlot, breakout_fits, circuits, riser_ok
-from planner.prune import (
+from planner.data.catalog import Catalog
+from planner.data.facts import CircuitSlot, breakout_fits, circuits, riser_ok
+from planner.instance.prune import (
     at_least_as_good,
     chassis_key,
     cpu_key,
@@ -229,7 +229,7 @@ def resolve(catalog: Catalog, request: Request, rules: Rules, prune: bool = True
     systems = priced("system") if request.require.systems else []
     workload, coeff, tensor = None, {}, {}
     if request.workload is not None:
-        from planner.coeffs import gpu_coeff, perf_workload, tensor_coeffs
+        from planner.instance.coeffs import gpu_coeff, perf_workload, tensor_coeffs
 
         workload = perf_workload(request.workload, catalog)
         for g in gpus:

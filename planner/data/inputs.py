@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from planner.catalog import Catalog, data_dir
-from planner.load import Document, InputError, Problem, nearest, parse, read_yaml
+from planner.data.catalog import Catalog, data_dir
+from planner.data.load import Document, InputError, Problem, nearest, parse, read_yaml
 from planner.schema.request import Request
 from planner.schema.rules import ConstraintFile, Rules
 

@@ -1,0 +1,1 @@
+"""Rendering results: the terminal report and the build sheet (reads result data only)."""
