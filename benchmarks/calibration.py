@@ -39,9 +39,9 @@ SOURCES = (
 
 
 def calibration_dir() -> Path:
-    """<repo>/../shared/calibration, or $RIG_CALIBRATION_DIR."""
+    """The measured runs shipped in the repository (calibration/), or $RIG_CALIBRATION_DIR."""
     env = os.environ.get("RIG_CALIBRATION_DIR")
-    return Path(env) if env else REPO.parent / "shared" / "calibration"
+    return Path(env) if env else REPO / "calibration"
 
 
 @dataclass

@@ -1,4 +1,4 @@
-"""Re-derive planner/perf/constants.yaml from ../shared/calibration/measured.csv.
+"""Re-derive planner/perf/constants.yaml from calibration/measured.csv.
 
 Decode: t = bytes / (f x bandwidth) + c x layers; linear least squares in relative error, one per-layer
 cost c per runtime and one bandwidth fraction f per look-up level (family/segment, family, vendor,
@@ -22,9 +22,9 @@ import yaml
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from calibration import Row, load_rows, pctl, predict, unit_step_seconds
 from priors import base_constants, copy_bands, fill_prior_runtimes
 
+from calibration import Row, load_rows, pctl, predict, unit_step_seconds
 from planner.perf import use_constants
 from planner.perf.constants import CONSTANTS_FILE
 
@@ -342,7 +342,7 @@ def main() -> int:
     text = yaml.safe_dump(constants, sort_keys=False, width=110, allow_unicode=True)
     header = (
         "# Throughput-model constants, written by benchmarks/fit_constants.py from\n"
-        "# ../shared/calibration/measured.csv. Do not edit by hand: change the priors in benchmarks/priors.py\n"
+        "# calibration/measured.csv. Do not edit by hand: change the priors in benchmarks/priors.py\n"
         "# or the data, and re-run. Every entry carries its basis (fitted rows and error, or the prior's reason).\n"
     )
     if "--check" in sys.argv:
