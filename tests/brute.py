@@ -75,7 +75,7 @@ def _placements(sel: dict[str, Any], cat: Catalog) -> Iterator[Build]:
         seen.add(key)
         for feeds in itertools.product(range(len(sel["psus"])), repeat=len(cards)):
             gpus = tuple(
-                GpuUse(id=c, slot=q, mount=mount, psu=f)
+                GpuUse(id=c, slot=q, mount=mount, psu=f + 1)
                 for c, (q, mount), f in zip(cards, seats, feeds, strict=True)
             )
             yield _build(sel, gpus, riser, sum(1 for _, mount in seats if mount == "riser"))

@@ -21,8 +21,8 @@ BUILD = {
         {"id": "hp-1200w-cs-platinum-pl30", "breakout": "zsx-breakout-hp-common-slot"},
     ],
     "gpus": [
-        {"id": "rtx-3090", "slot": 1, "mount": "riser", "psu": 0},
-        {"id": "rtx-3090", "slot": 2, "mount": "riser", "psu": 1},
+        {"id": "rtx-3090", "slot": 1, "mount": "riser", "psu": 1},
+        {"id": "rtx-3090", "slot": 2, "mount": "riser", "psu": 2},
     ],
     "risers": [{"id": "linkup-ultra-pcie4-x16-20cm", "count": 2}],
 }

@@ -34,14 +34,20 @@ class PsuLoad:
     wall_w: float
 
 
+def circuit_volts(ctx: Ctx, number: int) -> float:
+    """Voltage of a circuit by its number from 1 (120 V for a circuit the site does not have)."""
+    return ctx.circuits[number - 1].volts if number <= len(ctx.circuits) else 120.0
+
+
 def assign_feeds(ctx: Ctx) -> list[int | None]:
     """PSU index per card: as given, or first-fit by sustained capacity for hand-written builds."""
-    out: list[int | None] = [c.psu for c in ctx.cards]
+    # Build files number PSUs from 1 (as reports do); internally feeds are indices into psus.
+    out: list[int | None] = [None if c.psu is None else c.psu - 1 for c in ctx.cards]
     if not ctx.build.psus or all(p is not None for p in out):
         return out
     room = []
     for j, use in enumerate(ctx.build.psus):
-        volts = ctx.circuits[use.circuit].volts if use.circuit < len(ctx.circuits) else 120
+        volts = circuit_volts(ctx, use.circuit)
         room.append(psu_sustained_w(ctx.psu(j), volts, ctx.rules) - (ctx.platform_w() if j == 0 else 0))
     for k, c in sorted(enumerate(ctx.cards), key=lambda kc: -ctx.gpu(kc[1]).tdp_w):
         if out[k] is not None:
@@ -59,7 +65,7 @@ def psu_loads(ctx: Ctx) -> list[PsuLoad]:
     out = []
     for j, use in enumerate(ctx.build.psus):
         psu = ctx.psu(j)
-        volts = ctx.circuits[use.circuit].volts if use.circuit < len(ctx.circuits) else 120
+        volts = circuit_volts(ctx, use.circuit)
         mine = tuple(k for k, f in enumerate(feeds) if f == j)
         base = ctx.platform_w() if j == 0 else 0.0
         load = base + sum(ctx.gpu(ctx.cards[k]).tdp_w for k in mine)
@@ -68,7 +74,7 @@ def psu_loads(ctx: Ctx) -> list[PsuLoad]:
             PsuLoad(
                 j,
                 use.id,
-                use.circuit,
+                use.circuit - 1,
                 mine,
                 load,
                 peak,
@@ -101,12 +107,11 @@ def check_psus(ctx: Ctx) -> list[Violation]:
         )
     for j, use in enumerate(ctx.build.psus):
         psu = ctx.psu(j)
-        if use.circuit >= len(ctx.circuits):
+        if use.circuit > len(ctx.circuits):
             out.append(
                 V(
                     "wall circuits",
-                    f"PSU {j + 1} ({psu.id}) is on circuit {use.circuit + 1}; the site has "
-                    f"{len(ctx.circuits)}",
+                    f"PSU {j + 1} ({psu.id}) is on circuit {use.circuit}; the site has {len(ctx.circuits)}",
                 )
             )
         if psu.needs_breakout:

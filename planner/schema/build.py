@@ -19,7 +19,9 @@ class GpuUse(Strict):
     slot: int | None = Field(default=None, ge=1, description="Back-plate position of the slot it uses.")
     mount: Mount | None = Field(default=None, description="How it connects: in the slot, on a riser ...")
     port: int | None = Field(default=None, ge=0, description="Index of the board port (mount: port).")
-    psu: int | None = Field(default=None, ge=0, description="Index in psus of the PSU feeding it.")
+    psu: int | None = Field(
+        default=None, ge=1, description="Number of the PSU feeding it: its place in psus, from 1 (as reports)."
+    )
     layers: NonNegativeInt | None = Field(default=None, description="Model layers placed on it.")
 
     @model_validator(mode="after")
@@ -34,7 +36,9 @@ class PsuUse(Strict):
 
     id: Slug = Field(description="PSU id.")
     breakout: Slug | None = Field(default=None, description="Breakout board id, for server PSUs.")
-    circuit: NonNegativeInt = Field(default=0, description="Index of the wall circuit (0 = first).")
+    circuit: PositiveInt = Field(
+        default=1, description="Number of the wall circuit it is plugged into, from 1 (as reports)."
+    )
 
 
 class PartCount(Strict):

@@ -69,7 +69,9 @@ def extract_build(solver: Any, bm: BuildModel, split: str) -> Build:
                     unit = inst.psus[k]
                     psus.append(
                         PsuUse(
-                            id=unit.psu.id, breakout=unit.breakout.id if unit.breakout else None, circuit=i
+                            id=unit.psu.id,
+                            breakout=unit.breakout.id if unit.breakout else None,
+                            circuit=i + 1,
                         )
                     )
     mem = next((o for o, v in zip(inst.memory[p], bm.mem[p], strict=True) if val(v)), None)
@@ -108,7 +110,7 @@ def _assign_psus(solver: Any, bm: BuildModel, placed: list[dict[str, Any]]) -> N
     for i, opt in enumerate(bm.inst.gpus):
         feeds = []
         for j in range(len(bm.psus.u)):
-            feeds.extend([j] * solver.Value(bm.psus.feeds[j][i]))
+            feeds.extend([j + 1] * solver.Value(bm.psus.feeds[j][i]))  # numbered from 1
         for card in placed:
             if card["id"] == opt.id and "psu" not in card and feeds:
                 card["psu"] = feeds.pop()
