@@ -23,7 +23,8 @@ from planner.perf.split import choose_layout
 from planner.schema import ENTRY_ADAPTER, Gpu, Llm, Quant
 
 REPO = Path(__file__).resolve().parents[1]
-MAP = yaml.safe_load((Path(__file__).with_name("calibration_map.yaml")).read_text(encoding="utf-8"))
+# The name map is data the package reads too (measured figures beside estimates): it lives in calibration/.
+MAP = yaml.safe_load((REPO / "calibration" / "calibration_map.yaml").read_text(encoding="utf-8"))
 GIB = 1024**3
 
 # Which runtime each source measured, and whether its rows are held out of every fit.
@@ -169,7 +170,7 @@ def quant_for(row: dict[str, str], model: Llm) -> Quant:
         id=re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-"),
         name=name,
         vendor="calibration",
-        source="benchmarks/calibration_map.yaml",
+        source="calibration/calibration_map.yaml",
         family=family,
         bits_per_weight=bits,  # type: ignore[arg-type]
         bits_basis=basis,
