@@ -1,7 +1,8 @@
 """Device: the hardware figures the throughput model needs, built from catalogue GPUs, systems and CPUs.
 
 One Device is one place weights can live and be read from: a GPU chip, a unified-memory system's GPU
-share, or the CPU sockets with their system RAM.
+share, or the CPU sockets with their system RAM. Marketed memory sizes are binary (GiB); they become
+bytes here, once.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from typing import Literal
 from planner.schema.compute import Cpu, Gpu, System
 
 DeviceKind = Literal["gpu", "system", "cpu"]
+GIB = 1024**3  # a "24 GB" card, DIMM or unified memory holds 24 GiB
 LinkVia = Literal["cpu", "chipset", "switch", "unified"]
 
 # Architecture names as catalogue authors write them, mapped to the families the fitted constants
@@ -80,6 +82,45 @@ class Device:
     link_lanes: int | None = None
     link_via: LinkVia = "cpu"
     notes: tuple[str, ...] = field(default=())
+    memory_type: str = ""  # GDDR6X, HBM2e, LPDDR5X, ddr5 ...: HBM reaches a lower share in batch-1 decode
+    int8_tops: float | None = None  # dense INT8 tensor rate where published
+    # CPU hosts: what limits memory bandwidth and thread synchronisation.
+    cores: int = 0
+    ccds: int | None = None  # core dies (AMD); each reads memory through its own link to the I/O die
+    sockets: int = 1
+    memory_channels: int = 0
+
+    @property
+    def memory_bytes(self) -> float:
+        """Capacity in bytes: the marketed figure is binary (a 24 GB card holds 24 GiB = 25.8e9 bytes)."""
+        return self.memory_gb * GIB
+
+    @property
+    def memory_kind(self) -> str:
+        """hbm, gddr, lpddr (unified SoCs) or ddr (CPU hosts): the fitted bandwidth share differs by kind."""
+        kind = self.memory_type.lower()
+        if "hbm" in kind:
+            return "hbm"
+        if "lpddr" in kind or self.kind == "system":
+            return "lpddr"
+        if self.kind == "cpu" or kind.startswith("ddr"):
+            return "ddr"
+        return "gddr"
+
+    @property
+    def matrix_tflops(self) -> float:
+        """Dense matrix peak at FP16 inputs, the rate prompt kernels scale with.
+
+        GeForce cards halve the FP32-accumulate tensor rate the catalogue quotes, not the FP16-accumulate
+        rate llama.cpp's MMA kernels use; NVIDIA's INT8 rate is twice the latter on every tensor-core
+        card, so half of it gives one basis for GeForce, workstation and datacentre parts alike. Cards
+        without fast FP16 (P40, K80) and CPUs use the FP32 rate.
+        """
+        if self.fp16_basis == "shader-fp32":
+            return self.fp32_tflops
+        if self.vendor_key == "nvidia" and self.int8_tops and self.fp16_basis == "tensor-fp32-acc":
+            return self.int8_tops / 2
+        return self.fp16_tflops
 
     @property
     def family(self) -> str:
@@ -132,6 +173,8 @@ def device_from_gpu(gpu: Gpu) -> list[Device]:
         rocm=sw.rocm,
         vulkan=sw.vulkan,
         notes=notes,
+        memory_type=gpu.memory_type,
+        int8_tops=gpu.int8_tops,
     )
     if gpu.gpus_per_card == 1:
         return [base]
@@ -163,11 +206,15 @@ def device_from_system(system: System) -> Device:
         runtime=system.runtime,
         link_via="unified",
         notes=(system.notes,) if system.notes else (),
+        memory_type=system.memory_type,
     )
 
 
 def device_from_cpu(cpu: Cpu, ram_gb: float, sockets: int = 1) -> Device:
-    """The CPU side of a host: all sockets' theoretical memory bandwidth and vector FP32 compute."""
+    """The CPU side of a host: all sockets' theoretical memory bandwidth and vector FP32 compute.
+
+    What the cores can actually pull through their dies and across sockets is decided in perf.cpu.
+    """
     if sockets < 1 or sockets > cpu.max_sockets:
         raise ValueError(f"{cpu.id} runs in 1..{cpu.max_sockets} sockets, not {sockets}")
     flops = cpu.fp32_tflops * sockets
@@ -190,7 +237,12 @@ def device_from_cpu(cpu: Cpu, ram_gb: float, sockets: int = 1) -> Device:
         vulkan=False,
         runtime="cpu",
         link_via="unified",
-        notes=("dual socket: NUMA halves the bandwidth a single-node run sees",) if sockets > 1 else (),
+        notes=("dual socket: NUMA limits what a single-node run sees of the second socket",) if sockets > 1 else (),
+        memory_type=cpu.memory_type,
+        cores=cpu.cores * sockets,
+        ccds=cpu.ccds,
+        sockets=sockets,
+        memory_channels=cpu.memory_channels,
     )
 
 

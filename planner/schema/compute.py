@@ -118,6 +118,13 @@ class Cpu(Part):
     simd: tuple[Literal["avx2", "avx512", "amx", "avx512-bf16", "avx-vnni"], ...] = Field(
         description="Vector / matrix extensions that matter for inference."
     )
+    ccds: int | None = Field(
+        default=None,
+        ge=1,
+        le=16,
+        description="Core dies (AMD CCDs) on the package, each reaching memory through its own link to the "
+        "I/O die, so few-CCD parts cannot fill all channels; none for monolithic or mesh dies (Intel).",
+    )
 
     @model_validator(mode="after")
     def check_bandwidth_matches_channels(self) -> Cpu:
