@@ -18,6 +18,25 @@ class Mla(Strict):
     rope_head_dim: int = Field(ge=0, le=512, description="Decoupled RoPE key width per token.")
 
 
+class LinearAttention(Strict):
+    """Linear-attention layers of a hybrid model (e.g. Qwen3-Next's Gated DeltaNet): each keeps a
+    fixed-size recurrent state per sequence instead of a KV cache that grows with the context."""
+
+    kind: Literal["gated-deltanet", "lightning", "mamba2"] = Field(description="Linear-attention design.")
+    layers: int = Field(ge=1, le=300, description="How many of the model's layers are linear.")
+    key_heads: int = Field(ge=1, le=1024, description="Key (and query) heads of a linear layer.")
+    value_heads: int = Field(ge=1, le=1024, description="Value heads of a linear layer.")
+    key_head_dim: int = Field(ge=16, le=1024, description="Width of one key head.")
+    value_head_dim: int = Field(ge=16, le=1024, description="Width of one value head.")
+    conv_kernel: int = Field(default=0, ge=0, le=16, description="Short convolution width, if any.")
+
+    def state_values_per_layer(self) -> int:
+        """Values one sequence's state holds per layer: value_heads x key_head_dim x value_head_dim
+        (the delta-rule matrix), plus the convolution window over q, k and v when there is one."""
+        conv = self.conv_kernel * (2 * self.key_heads * self.key_head_dim + self.value_heads * self.value_head_dim)
+        return self.value_heads * self.key_head_dim * self.value_head_dim + conv
+
+
 class Moe(Strict):
     """Mixture-of-experts layout."""
 
@@ -54,6 +73,11 @@ class Llm(Entry):
     )
     sliding_layers: int = Field(default=0, ge=0, description="How many of the layers use the sliding window.")
     moe: Moe | None = Field(default=None, description="Expert layout, when MoE.")
+    linear_attention: LinearAttention | None = Field(
+        default=None,
+        description="Hybrid models: the layers that use linear attention (no KV cache); the other "
+        "layers use the attention given by attention / kv_heads / head_dim.",
+    )
 
     @model_validator(mode="after")
     def check_architecture_consistent(self) -> Llm:
@@ -69,7 +93,16 @@ class Llm(Entry):
             raise ValueError("sliding_layers exceeds layers")
         if self.sliding_layers and self.sliding_window is None:
             raise ValueError("sliding_layers given without sliding_window")
+        linear = self.linear_attention.layers if self.linear_attention else 0
+        if linear + self.sliding_layers > self.layers:
+            raise ValueError("linear_attention.layers plus sliding_layers exceed layers")
         return self
+
+    @property
+    def full_attention_layers(self) -> int:
+        """Layers whose KV cache grows with the whole context (not sliding, not linear)."""
+        linear = self.linear_attention.layers if self.linear_attention else 0
+        return self.layers - self.sliding_layers - linear
 
 
 class Quant(Entry):
