@@ -9,6 +9,9 @@ from pydantic import Field, PositiveFloat, model_validator
 from planner.schema.common import Entry, Strict
 
 Backend = Literal["llama.cpp", "vllm", "exllamav2", "mlx"]
+# Runtimes a file format loads in: the request backends plus ExLlamaV3 (EXL3 files), which the
+# throughput model does not score yet.
+QuantBackend = Literal["llama.cpp", "vllm", "exllamav2", "mlx", "exllamav3"]
 
 
 class Mla(Strict):
@@ -109,7 +112,9 @@ class Quant(Entry):
     """A weight format as files are actually written."""
 
     kind: Literal["quant"] = Field(description="Entry kind.")
-    family: Literal["float", "gguf", "gptq", "awq", "exl2", "fp8", "mxfp4", "bnb", "mlx"] = Field(
+    family: Literal[
+        "float", "gguf", "gptq", "awq", "exl2", "exl3", "fp8", "mxfp4", "nvfp4", "bnb", "mlx"
+    ] = Field(
         description="Format family."
     )
     bits_per_weight: PositiveFloat = Field(
@@ -119,7 +124,7 @@ class Quant(Entry):
     high_precision: str = Field(
         default="", description="Which tensors stay at higher precision and at what width."
     )
-    backends: tuple[Backend, ...] = Field(min_length=1, description="Runtimes that load it.")
+    backends: tuple[QuantBackend, ...] = Field(min_length=1, description="Runtimes that load it.")
     needs_fp8_hardware: bool = Field(
         default=False, description="Whether fast kernels need native FP8 (Ada / Hopper or newer)."
     )
