@@ -31,7 +31,7 @@ from planner.check.platform import (
 from planner.check.power import assign_feeds, check_psus, check_wall, circuit_loads, psu_loads, server_loads
 from planner.check.running import running_cost
 from planner.check.workload import check_workload, estimate_build
-from planner.data.catalog import Catalog
+from planner.data.catalog import Catalog, is_stale
 from planner.schema.build import Build
 from planner.schema.request import Request
 from planner.schema.rules import Rules
@@ -84,6 +84,7 @@ def summarize(build: Build, catalog: Catalog, request: Request, rules: Rules) ->
                 "condition": condition,
                 "owned": min(n, owned.get(pid, 0)),
                 "price_date": _price_date(e, condition),
+                "stale": _price_stale(e, condition),
             }
         )
     bandwidth = (
@@ -122,6 +123,11 @@ def _price_date(entry: Any, condition: str | None) -> str | None:
         if p.condition == condition:
             return str(p.date)
     return None
+
+
+def _price_stale(entry: Any, condition: str | None) -> bool:
+    """Whether the part's price in this condition is older than the report's staleness limit."""
+    return any(is_stale(p) for p in getattr(entry, "prices", ()) if p.condition == condition)
 
 
 def _pcie(ctx: Ctx) -> list[dict[str, Any]]:

@@ -47,6 +47,12 @@ class Ctx:
         return self.part(self.build.system)
 
     @property
+    def system_gpu_memory_gb(self) -> float:
+        """GPU-usable memory of the system, raised when the workload asks for the raised wired limit."""
+        wl = self.request.workload
+        return self.system.gpu_memory(wl is not None and wl.raised_wired_limit) if self.system else 0.0
+
+    @property
     def board(self) -> Board | Server | None:
         return self.part(self.build.board or self.build.server)
 

@@ -55,7 +55,7 @@ def check_budget(ctx: Ctx) -> list[Violation]:
 
 def vram_gb(ctx: Ctx) -> float:
     if ctx.system is not None:
-        return ctx.system.gpu_memory_gb
+        return ctx.system_gpu_memory_gb
     return sum(ctx.gpu(c).memory_gb * ctx.gpu(c).gpus_per_card for c in ctx.cards)
 
 

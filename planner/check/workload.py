@@ -19,7 +19,7 @@ def placement_for(
     """The explicit layer placement of a solved build, or None when the build leaves it to the runtime."""
     host = None
     if ctx.system is not None:
-        return None, [perf.device_from_system(ctx.system)], None
+        return None, [perf.device_from_system(ctx.system, ctx.system_gpu_memory_gb)], None
     if ctx.cpu is not None:
         host = perf.device_from_cpu(ctx.cpu, ctx.ram_gb or 1.0, ctx.build.cpu_count)
     chips: list[tuple[perf.Device, float | None]] = []

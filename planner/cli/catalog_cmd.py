@@ -134,8 +134,23 @@ def show_cmd(
 def validate_cmd(
     paths: Annotated[list[Path] | None, typer.Argument(help="User catalogue files or folders.")] = None,
     prices: PricesOpt = None,
+    max_price_age: Annotated[
+        int | None,
+        typer.Option(
+            "--max-price-age",
+            min=0,
+            metavar="MONTHS",
+            help="Also fail on every price older than this many months (one line per stale price).",
+        ),
+    ] = None,
 ) -> None:
     """Validate the shipped catalogue and any user files; report every problem, then fail."""
     cat = load(paths, prices)
+    if max_price_age is not None:
+        from planner.data.catalog import stale_prices
+
+        stale = stale_prices(cat, max_price_age)
+        if stale:
+            raise InputError(stale)
     counts = ", ".join(f"{n} {k}" for k, n in cat.kinds().items())
     console().print(f"catalogue OK: {len(cat)} entries ({counts})")

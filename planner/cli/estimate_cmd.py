@@ -43,6 +43,12 @@ def estimate(
         list[str] | None, typer.Option("--gpu", help="GPU id, optionally :COUNT (repeatable, mix allowed).")
     ] = None,
     system: Annotated[str | None, typer.Option("--system", help="A whole unified-memory system id.")] = None,
+    raised_wired_limit: Annotated[
+        bool,
+        typer.Option(
+            "--raised-wired-limit", help="With --system: count the raised GPU memory limit (macOS iogpu.wired_limit_mb)."
+        ),
+    ] = False,
     cpu: Annotated[
         str | None, typer.Option("--cpu", help="CPU id: CPU-only, or the host for offload.")
     ] = None,
@@ -101,6 +107,8 @@ def estimate(
         problems.append(
             _flag_problem("--gpu", "no hardware given", "give --gpu ID[:COUNT], --system ID or --cpu ID")
         )
+    if raised_wired_limit and not system:
+        problems.append(_flag_problem("--raised-wired-limit", "applies to a --system only", "add --system ID"))
     if ram_gb is not None and not cpu:
         problems.append(_flag_problem("--ram-gb", "system RAM needs --cpu", "add --cpu ID"))
     if offload in ("layers", "experts") and not cpu:
@@ -132,7 +140,8 @@ def estimate(
     host = None
     try:
         if system:
-            devices = [perf.device_from_system(cat.get(system, "system"))]
+            entry = cat.get(system, "system")
+            devices = [perf.device_from_system(entry, entry.gpu_memory(raised_wired_limit))]
         if cpu:
             cpu_entry = cat.get(cpu, "cpu")
             host = perf.device_from_cpu(cpu_entry, ram_gb or min(cpu_entry.max_memory_gb, 128))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -224,6 +225,48 @@ def cross_check(cat: Catalog) -> list[Problem]:
                 )
             )
     return problems
+
+
+STALE_AFTER_MONTHS = 12  # issue 10: reports flag prices older than a year
+
+
+def price_age_months(price: Price, today: dt.date | None = None) -> int:
+    """Whole months from the price's date to today (0 within the month after it was observed)."""
+    today = today or dt.date.today()
+    months = (today.year - price.date.year) * 12 + today.month - price.date.month
+    return months - (today.day < price.date.day)
+
+
+def is_stale(price: Price, max_months: int = STALE_AFTER_MONTHS, today: dt.date | None = None) -> bool:
+    """Whether a price is older than max_months: dated before the same day max_months ago."""
+    today = today or dt.date.today()
+    year, month = divmod(today.year * 12 + today.month - 1 - max_months, 12)
+    day = min(today.day, calendar.monthrange(year, month + 1)[1])
+    return price.date < dt.date(year, month + 1, day)
+
+
+def stale_prices(cat: Catalog, max_months: int, today: dt.date | None = None) -> list[Problem]:
+    """One problem per price older than max_months, naming the part, condition, date and age."""
+    out = []
+    in_file_order = sorted(cat.entries, key=lambda i: (cat.origins[i].file, cat.origins[i].line or 0))
+    for entry_id in in_file_order:
+        entry = cat.entries[entry_id]
+        if not isinstance(entry, Part):
+            continue
+        o = cat.origins[entry_id]
+        for k, p in enumerate(entry.prices):
+            if is_stale(p, max_months, today):
+                out.append(
+                    Problem(
+                        o.file,
+                        o.line,
+                        f"{entry_id}.prices[{k}]",
+                        f"{p.condition} price dated {p.date} is {price_age_months(p, today)} months old"
+                        f" (limit {max_months})",
+                        "refresh it from a dated source, or override it with --prices",
+                    )
+                )
+    return out
 
 
 def load_catalog(

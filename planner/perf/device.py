@@ -185,15 +185,16 @@ def device_from_gpu(gpu: Gpu) -> list[Device]:
     ]
 
 
-def device_from_system(system: System) -> Device:
-    """The GPU share of a unified-memory machine: memory is what the GPU may use by default."""
+def device_from_system(system: System, memory_gb: float | None = None) -> Device:
+    """The GPU share of a unified-memory machine: memory is what the GPU may use (by default, or the
+    raised limit a caller passes)."""
     return Device(
         id=system.id,
         name=system.name,
         kind="system",
         vendor=_vendor_of(system.vendor, system.architecture),
         architecture=system.architecture,
-        memory_gb=system.gpu_memory_gb,
+        memory_gb=memory_gb or system.gpu_memory_gb,
         bandwidth_gbs=system.bandwidth_gbs,
         fp16_tflops=system.fp16_tflops,
         fp16_basis=system.fp16_basis,

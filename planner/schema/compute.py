@@ -149,6 +149,14 @@ class System(Part):
     gpu_memory_gb: PositiveFloat = Field(
         description="Memory the GPU may use by default (e.g. macOS wires ~75 %), GB."
     )
+    gpu_memory_raised_gb: PositiveFloat | None = Field(
+        default=None,
+        description="Memory the GPU may use once the documented limit is raised (macOS "
+        "iogpu.wired_limit_mb), GB; used only when a request asks for the raised limit.",
+    )
+    gpu_memory_raised_basis: str = Field(
+        default="", description="Where the raised figure comes from and what it leaves the OS."
+    )
     memory_type: str = Field(min_length=3, description="LPDDR5, LPDDR5X ...")
     bandwidth_gbs: PositiveFloat = Field(le=2_000, description="Unified memory bandwidth, GB/s.")
     fp16_tflops: PositiveFloat = Field(le=2_000, description="GPU FP16 TFLOP/s (dense).")
@@ -165,4 +173,15 @@ class System(Part):
     def check_gpu_memory_within_memory(self) -> System:
         if self.gpu_memory_gb > self.memory_gb:
             raise ValueError("gpu_memory_gb exceeds memory_gb; it is a share of unified memory")
+        raised = self.gpu_memory_raised_gb
+        if raised is not None and not self.gpu_memory_gb <= raised <= self.memory_gb:
+            raise ValueError("gpu_memory_raised_gb must lie between gpu_memory_gb and memory_gb")
+        if raised is not None and not self.gpu_memory_raised_basis:
+            raise ValueError("gpu_memory_raised_gb needs gpu_memory_raised_basis saying where it comes from")
         return self
+
+    def gpu_memory(self, raised: bool = False) -> float:
+        """GPU-usable memory: the default limit, or the raised one when asked for and documented."""
+        if raised and self.gpu_memory_raised_gb is not None:
+            return self.gpu_memory_raised_gb
+        return self.gpu_memory_gb

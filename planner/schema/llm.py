@@ -9,6 +9,9 @@ from pydantic import Field, PositiveFloat, model_validator
 from planner.schema.common import Entry, Strict
 
 Backend = Literal["llama.cpp", "vllm", "exllamav2", "mlx"]
+# Runtimes a file format loads in: the request backends plus ExLlamaV3 (EXL3 files), which the
+# throughput model does not score yet.
+QuantBackend = Literal["llama.cpp", "vllm", "exllamav2", "mlx", "exllamav3"]
 
 
 class Mla(Strict):
@@ -16,6 +19,25 @@ class Mla(Strict):
 
     kv_lora_rank: int = Field(ge=1, le=4096, description="Compressed KV width per token.")
     rope_head_dim: int = Field(ge=0, le=512, description="Decoupled RoPE key width per token.")
+
+
+class LinearAttention(Strict):
+    """Linear-attention layers of a hybrid model (e.g. Qwen3-Next's Gated DeltaNet): each keeps a
+    fixed-size recurrent state per sequence instead of a KV cache that grows with the context."""
+
+    kind: Literal["gated-deltanet", "lightning", "mamba2"] = Field(description="Linear-attention design.")
+    layers: int = Field(ge=1, le=300, description="How many of the model's layers are linear.")
+    key_heads: int = Field(ge=1, le=1024, description="Key (and query) heads of a linear layer.")
+    value_heads: int = Field(ge=1, le=1024, description="Value heads of a linear layer.")
+    key_head_dim: int = Field(ge=16, le=1024, description="Width of one key head.")
+    value_head_dim: int = Field(ge=16, le=1024, description="Width of one value head.")
+    conv_kernel: int = Field(default=0, ge=0, le=16, description="Short convolution width, if any.")
+
+    def state_values_per_layer(self) -> int:
+        """Values one sequence's state holds per layer: value_heads x key_head_dim x value_head_dim
+        (the delta-rule matrix), plus the convolution window over q, k and v when there is one."""
+        conv = self.conv_kernel * (2 * self.key_heads * self.key_head_dim + self.value_heads * self.value_head_dim)
+        return self.value_heads * self.key_head_dim * self.value_head_dim + conv
 
 
 class Moe(Strict):
@@ -54,6 +76,11 @@ class Llm(Entry):
     )
     sliding_layers: int = Field(default=0, ge=0, description="How many of the layers use the sliding window.")
     moe: Moe | None = Field(default=None, description="Expert layout, when MoE.")
+    linear_attention: LinearAttention | None = Field(
+        default=None,
+        description="Hybrid models: the layers that use linear attention (no KV cache); the other "
+        "layers use the attention given by attention / kv_heads / head_dim.",
+    )
 
     @model_validator(mode="after")
     def check_architecture_consistent(self) -> Llm:
@@ -69,14 +96,25 @@ class Llm(Entry):
             raise ValueError("sliding_layers exceeds layers")
         if self.sliding_layers and self.sliding_window is None:
             raise ValueError("sliding_layers given without sliding_window")
+        linear = self.linear_attention.layers if self.linear_attention else 0
+        if linear + self.sliding_layers > self.layers:
+            raise ValueError("linear_attention.layers plus sliding_layers exceed layers")
         return self
+
+    @property
+    def full_attention_layers(self) -> int:
+        """Layers whose KV cache grows with the whole context (not sliding, not linear)."""
+        linear = self.linear_attention.layers if self.linear_attention else 0
+        return self.layers - self.sliding_layers - linear
 
 
 class Quant(Entry):
     """A weight format as files are actually written."""
 
     kind: Literal["quant"] = Field(description="Entry kind.")
-    family: Literal["float", "gguf", "gptq", "awq", "exl2", "fp8", "mxfp4", "bnb", "mlx"] = Field(
+    family: Literal[
+        "float", "gguf", "gptq", "awq", "exl2", "exl3", "fp8", "mxfp4", "nvfp4", "bnb", "mlx"
+    ] = Field(
         description="Format family."
     )
     bits_per_weight: PositiveFloat = Field(
@@ -86,7 +124,7 @@ class Quant(Entry):
     high_precision: str = Field(
         default="", description="Which tensors stay at higher precision and at what width."
     )
-    backends: tuple[Backend, ...] = Field(min_length=1, description="Runtimes that load it.")
+    backends: tuple[QuantBackend, ...] = Field(min_length=1, description="Runtimes that load it.")
     needs_fp8_hardware: bool = Field(
         default=False, description="Whether fast kernels need native FP8 (Ada / Hopper or newer)."
     )

@@ -36,6 +36,11 @@ class Workload(Strict):
     offload: bool = Field(
         default=False, description="Allow layers in system RAM on the CPU when VRAM runs out."
     )
+    raised_wired_limit: bool = Field(
+        default=False,
+        description="On unified-memory systems, count the raised GPU memory limit (macOS "
+        "sysctl iogpu.wired_limit_mb) instead of the default.",
+    )
 
     @property
     def context_tokens(self) -> int:

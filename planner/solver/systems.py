@@ -23,7 +23,7 @@ def system_values(build: Build, problem: Any) -> dict[str, int]:
     s = ctx.system
     assert s is not None
     values = {
-        "vram": int(s.gpu_memory_gb * 1024),
+        "vram": int(ctx.system_gpu_memory_gb * 1024),
         "bandwidth": round(s.bandwidth_gbs),
         "cost": int(total_cost(ctx)),
     }
