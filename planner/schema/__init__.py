@@ -11,15 +11,16 @@ from planner.schema.compute import Cpu, Gpu, PowerConnectors, Software, System
 from planner.schema.llm import Llm, Quant
 from planner.schema.platform import Board, Chassis, Memory, Port, Riser, Server, Slot
 from planner.schema.power import Breakout, Psu
+from planner.schema.software import Runtime
 
 CatalogEntry = Annotated[
-    Gpu | Cpu | System | Board | Server | Memory | Chassis | Riser | Psu | Breakout | Llm | Quant,
+    Gpu | Cpu | System | Board | Server | Memory | Chassis | Riser | Psu | Breakout | Llm | Quant | Runtime,
     Field(discriminator="kind"),
 ]
 ENTRY_ADAPTER: TypeAdapter[CatalogEntry] = TypeAdapter(CatalogEntry)
 KINDS: dict[str, type[Entry]] = {
     cls.model_fields["kind"].annotation.__args__[0]: cls  # type: ignore[union-attr]
-    for cls in (Gpu, Cpu, System, Board, Server, Memory, Chassis, Riser, Psu, Breakout, Llm, Quant)
+    for cls in (Gpu, Cpu, System, Board, Server, Memory, Chassis, Riser, Psu, Breakout, Llm, Quant, Runtime)
 }
 
 __all__ = [
@@ -41,6 +42,7 @@ __all__ = [
     "Psu",
     "Quant",
     "Riser",
+    "Runtime",
     "Server",
     "Slot",
     "Software",

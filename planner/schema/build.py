@@ -7,6 +7,7 @@ from typing import Literal
 from pydantic import Field, NonNegativeInt, PositiveInt, model_validator
 
 from planner.schema.common import Slug, Strict
+from planner.schema.software import Api
 
 Mount = Literal["direct", "riser", "bifurcated", "port", "bay"]
 
@@ -63,6 +64,9 @@ class Build(Strict):
     risers: tuple[PartCount, ...] = Field(default=(), description="Risers, cable kits, bifurcation cards.")
     cpu_layers: NonNegativeInt = Field(default=0, description="Model layers kept in system RAM.")
     split: Literal["layer", "tensor"] = Field(default="layer", description="Multi-GPU split mode.")
+    runtime: Api | None = Field(
+        default=None, description="Runtime every card runs on (default: the software stack's own choice)."
+    )
 
     @model_validator(mode="after")
     def check_one_platform(self) -> Build:

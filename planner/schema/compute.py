@@ -37,6 +37,9 @@ class Software(Strict):
     rocm: Literal["supported", "unofficial", "dropped", "none"] = Field(
         default="none", description="ROCm status for AMD cards."
     )
+    gfx_target: str | None = Field(
+        default=None, pattern=r"^gfx[0-9a-f]{3,4}$", description="AMD LLVM target (gfx906, gfx1100 ...), AMD only."
+    )
     vulkan: bool = Field(default=True, description="Whether llama.cpp's Vulkan backend runs it.")
     notes: str = Field(default="", description="Pitfalls: crippled FP16, dropped support, BIOS.")
 

@@ -8,9 +8,11 @@ from pydantic import Field, PositiveFloat, PositiveInt, model_validator
 
 from planner.schema.common import Condition, Slug, Strict
 from planner.schema.llm import Backend
+from planner.schema.software import Api
 
 Objective = Literal["vram", "bandwidth", "decode", "prefill", "batch_throughput", "cost", "cost_of_ownership"]
 ChassisKind = Literal["tower", "rack", "open-frame"]
+Noise = Literal["quiet", "normal", "loud"]
 
 
 class Owned(Strict):
@@ -63,7 +65,11 @@ class Require(Strict):
         default=("new", "used"), min_length=1, description="Markets to buy from."
     )
     chassis_kinds: tuple[ChassisKind, ...] = Field(
-        default=("tower", "rack", "open-frame"), min_length=1, description="Allowed enclosures."
+        default=("tower", "rack", "open-frame"),
+        min_length=1,
+        description="Allowed enclosures; rack covers rack chassis and GPU server barebones. Left out, "
+        "racks are allowed only with site.noise: loud (rack gear is loud and needs a rack, so a request "
+        "that wants one says so); listed, exactly these.",
     )
     min_lanes_per_gpu: int | None = Field(
         default=None, ge=1, le=16, description="Minimum PCIe lanes per GPU (default from constraints)."
@@ -78,6 +84,26 @@ class Require(Strict):
                 f"min_gpus {self.min_gpus} exceeds max_gpus {self.max_gpus}; lower one or raise the other"
             )
         return self
+
+
+class Software(Strict):
+    """Which software stacks the build may rely on (one runtime serves every card)."""
+
+    runtimes: tuple[Api, ...] = Field(
+        default=(),
+        description="Runtimes allowed (cuda, rocm, vulkan, sycl, metal, cpu); empty: each vendor's own "
+        "(CUDA, ROCm, Metal; Vulkan for Intel and where nothing else serves every card).",
+    )
+    mixed_vendors: bool = Field(
+        default=False,
+        description="Allow cards of different vendors in one build; they then run through one runtime that "
+        "drives all of them (llama.cpp on Vulkan), at that runtime's speed.",
+    )
+    legacy: bool = Field(
+        default=False,
+        description="Allow cards that no maintained runtime supports (Kepler on driver R470 / CUDA 11, "
+        "gfx906 on ROCm 5.7 ...).",
+    )
 
 
 class Circuit(Strict):
@@ -107,6 +133,14 @@ class Site(Strict):
     cloud_usd_per_hour: PositiveFloat | None = Field(
         default=None, le=1000, description="Hourly price of a comparable cloud GPU machine, for break-even."
     )
+    noise: Noise = Field(
+        default="normal",
+        description="How loud the machine may be. quiet (a room you live in): ATX PSUs only (no server "
+        "PSUs on breakout boards), no rack chassis or GPU servers (40 mm fans), no passive datacentre "
+        "cards (they need server airflow or blower shrouds). normal (default; a home office or garage): "
+        "server PSUs and passive cards allowed, rack gear only when require.chassis_kinds lists rack. "
+        "loud (a server room): anything, racks included unless chassis_kinds says otherwise.",
+    )
 
 
 class Request(Strict):
@@ -123,6 +157,7 @@ class Request(Strict):
     )
     require: Require = Field(default_factory=Require, description="Hard requirements.")
     site: Site = Field(default_factory=Site, description="Power available at the site.")
+    software: Software = Field(default_factory=Software, description="Runtimes, mixed vendors, legacy cards.")
 
     @model_validator(mode="after")
     def check_objective_needs_workload(self) -> Request:
@@ -132,6 +167,18 @@ class Request(Strict):
         if "cost_of_ownership" in self.objectives() and self.site.electricity_usd_per_kwh is None:
             raise ValueError("cost_of_ownership needs site.electricity_usd_per_kwh")
         return self
+
+    def chassis_kinds(self) -> tuple[ChassisKind, ...]:
+        """Enclosures allowed: the listed kinds, or by default rack gear only for a loud site.
+
+        Quiet sites exclude rack gear in their own rule (site.noise), so explanations name the one to move.
+        """
+        req = self.require
+        if "chassis_kinds" in req.model_fields_set or self.site.noise == "loud":
+            kinds = req.chassis_kinds
+        else:
+            kinds = tuple(k for k in req.chassis_kinds if k != "rack")
+        return kinds
 
     def model_must_fit(self) -> bool:
         """Whether the workload must fit: asked for, or implied by a throughput objective or target."""
