@@ -1,4 +1,4 @@
-"""The planner as a library: load a request, solve it, read plain result data (what the CLI prints)."""
+"""The planner as a library: load a request, solve it, check a build; typed results (what the CLI prints)."""
 
 from __future__ import annotations
 
@@ -8,10 +8,19 @@ from pathlib import Path
 from typing import Any
 
 from planner.check import check_build, summarize
+from planner.check.why import why
 from planner.data.catalog import Catalog, load_catalog
 from planner.data.inputs import load_request, load_rules
 from planner.schema.build import Build
 from planner.schema.request import Request
+from planner.schema.result import (
+    BuildResult,
+    CheckResult,
+    DeviceLine,
+    EstimateResult,
+    Explanation,
+    Result,
+)
 from planner.schema.rules import Rules
 
 
@@ -36,15 +45,15 @@ def load_problem(
     return Problem(catalog, load_request(request, catalog).request, rules)
 
 
-def build_json(build: Build, problem: Problem) -> dict[str, Any]:
-    """A build as the result schema shows it: summary figures, violations, and the build itself."""
+def build_result(build: Build, problem: Problem) -> BuildResult:
+    """A build with every figure recomputed by the solver-free checker, and how to run it."""
     out = summarize(build, problem.catalog, problem.request, problem.rules)
-    out["build"] = build.model_dump(mode="json", exclude_defaults=True)
-    layers = [row["layers"] for row in out["pcie"] if row["layers"] is not None]
+    layers = [c.layers for c in out.cards if c.layers is not None]
     if len(layers) > 1 and build.split == "layer":
-        out["split_hint"] = f"llama.cpp -ts {','.join(str(n) for n in layers)}" + (
+        hint = f"llama.cpp -ts {','.join(str(n) for n in layers)}" + (
             f" -ngl {sum(layers)}" if build.cpu_layers else ""
         )
+        out = out.model_copy(update={"split_hint": hint})
     return out
 
 
@@ -55,8 +64,8 @@ def solve_problem(
     workers: int = 1,
     seed: int = 0,
     log: bool = False,
-) -> dict[str, Any]:
-    """Solve, compare with whole systems, explain infeasibility; return the result as plain data."""
+) -> Result:
+    """Solve, compare with whole systems, explain infeasibility; every figure from the checker."""
     from planner.instance.resolve import resolve
     from planner.solver.explain import explain
     from planner.solver.solve import Params, solve
@@ -69,20 +78,52 @@ def solve_problem(
     systems = best_systems(inst, problem)
     ranked = _rank(builds + systems, problem.request.objectives())[:top]
     status = outcome.status
-    if status == "infeasible" and ranked:
-        status = "optimal"
-    result: dict[str, Any] = {
-        "status": status,
-        "objective": list(problem.request.objectives()),
-        "objective_values": ranked[0][1] if ranked else None,
-        "solve_seconds": round(outcome.seconds, 3),
-        "gap": outcome.gap,
-        "builds": [build_json(b, problem) for b, _ in ranked],
-        "explanation": None,
+    if not outcome.builds and ranked:
+        # Systems are enumerated exhaustively: with the solver's proof of no other build, the best is proven.
+        status = "optimal" if status == "infeasible" else "feasible"
+    results = [build_result(b, problem) for b, _ in ranked]
+    if results:
+        results[0] = results[0].model_copy(update={"why": why(results[0], problem)})
+    interrupted = bool(getattr(outcome, "interrupted", False))
+    explanation, message = None, None
+    if not ranked and status == "infeasible":
+        explanation = Explanation(**explain(inst, params))
+    elif not ranked:
+        message = (
+            "the search was interrupted before it found a build"
+            if interrupted
+            else f"no build found within the {time_limit_s:g} s limit; give it more time with "
+            f"--time-limit {max(60, round(time_limit_s * 4))}"
+        )
+    objective = list(problem.request.objectives())
+    return Result(
+        status=status,  # type: ignore[arg-type]
+        proven=status == "optimal",
+        interrupted=interrupted,
+        limit_hit=getattr(outcome, "limit_hit", None),
+        objective=objective,
+        objective_values=objective_values(results[0], objective) if results else None,
+        solve_seconds=round(outcome.seconds, 3),
+        gap=outcome.gap,
+        builds=results,
+        explanation=explanation,
+        message=message,
+    )
+
+
+def objective_values(build: BuildResult, objective: Sequence[str]) -> dict[str, float]:
+    """The build's value of each objective in user units, as the checker computes them."""
+    tp, rc = build.throughput, build.running_cost
+    figures: dict[str, float | None] = {
+        "vram": build.vram_gb,
+        "bandwidth": build.aggregate_bandwidth_gbs,
+        "cost": build.total_cost_usd,
+        "cost_of_ownership": rc.cost_of_ownership_usd if rc else None,
+        "decode": tp.decode_tokens_per_s if tp else None,
+        "prefill": tp.prefill_tokens_per_s if tp else None,
+        "batch_throughput": tp.batch_tokens_per_s if tp else None,
     }
-    if not ranked and outcome.status == "infeasible":
-        result["explanation"] = explain(inst, params)
-    return result
+    return {name: v for name in objective if (v := figures.get(name)) is not None}
 
 
 def _rank(
@@ -94,6 +135,58 @@ def _rank(
         return [(-c[1].get(o, 0) if SENSE[o] == "max" else c[1].get(o, 10**18)) for o in objectives]
 
     return sorted(candidates, key=key)
+
+
+def estimate_result(
+    devices: list[Any], workload: Any, host: Any = None, quants: Sequence[Any] = ()
+) -> EstimateResult:
+    """`planner estimate` as a typed result; when the model does not fit, the nearest setups that would
+    (the longest context at this quant, a smaller quant from `quants`, more of the same card)."""
+    from planner import perf
+    from planner.check.workload import throughput_result
+
+    est = perf.estimate(devices, workload, host)
+    tp = throughput_result(est)
+    assert tp is not None
+    shown = list(devices) + ([host] if host is not None else [])
+    return EstimateResult(
+        **tp.model_dump(),
+        model=workload.model.id,
+        quant=workload.quant.id,
+        devices=[DeviceLine(name=d.name, kind=d.kind) for d in shown],
+        would_fit=[] if est.fits else _would_fit(devices, workload, host, est, quants),
+    )
+
+
+def _would_fit(devices: list[Any], wl: Any, host: Any, est: Any, quants: Sequence[Any]) -> list[str]:
+    from dataclasses import replace
+
+    from planner import perf
+
+    out = []
+    asked = wl.context_tokens
+    if 0 < est.max_context < asked:
+        out.append(f"context {est.max_context:,} tokens (asked {asked:,}) at {wl.quant.id}")
+    smaller = sorted(
+        (q for q in quants if q.bits_per_weight < wl.quant.bits_per_weight and wl.backend in q.backends),
+        key=lambda q: -q.bits_per_weight,
+    )
+    for q in smaller:
+        if perf.estimate(devices, replace(wl, quant=q), host).fits:
+            out.append(f"quant {q.id} ({q.bits_per_weight:g} bits/weight) at {asked:,} tokens")
+            break
+    if devices and all(d.kind == "gpu" and d.id == devices[0].id for d in devices):
+        for n in range(len(devices) + 1, 17):
+            if perf.estimate([devices[0]] * n, wl, host).fits:
+                out.append(f"{n} x {devices[0].name} at {wl.quant.id}")
+                break
+    return out
+
+
+def check_problem(build_path: Path | str, problem: Problem) -> CheckResult:
+    """Check a build file against every rule; its figures come from the same checker."""
+    parsed, violations = check_file(build_path, problem)
+    return CheckResult(ok=not violations, violations=violations, build=build_result(parsed, problem))
 
 
 def check_file(build_path: Path | str, problem: Problem) -> tuple[Build, list[str]]:

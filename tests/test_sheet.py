@@ -6,7 +6,7 @@ import subprocess
 
 import pytest
 
-from planner.api import Problem, build_json
+from planner.api import Problem, build_result
 from planner.data.load import InputError
 from planner.report.sheet import write_sheet
 from planner.schema.build import Build
@@ -33,8 +33,8 @@ def sheet_build(catalog, default_rules):
     from tiny import request
 
     problem = Problem(catalog, request(), default_rules)
-    data = build_json(Build.model_validate(BUILD), problem)
-    assert data["violations"] == []
+    data = build_result(Build.model_validate(BUILD), problem)
+    assert data.violations == []
     return data
 
 
@@ -46,8 +46,8 @@ def test_markdown_sheet_has_every_section(sheet_build, tmp_path):
         "| rtx-3090 |",
         "## Slot map",
         "```mermaid",
-        "psu0",
-        "gpu1",
+        "psu1",
+        "gpu2",
         "Above 4G decoding",
         "zsx-breakout-hp-common-slot",
         "price date",
@@ -58,7 +58,7 @@ def test_markdown_sheet_has_every_section(sheet_build, tmp_path):
 def test_sheet_never_overwrites_a_users_file(sheet_build, tmp_path):
     mine = tmp_path / "notes.md"
     mine.write_text("my notes")
-    with pytest.raises(InputError, match="not a rig-planner sheet"):
+    with pytest.raises(InputError, match="not written by rig-planner"):
         write_sheet(sheet_build, "Test rig", mine)
     assert mine.read_text() == "my notes"
 

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from typing import Any
 
 from planner.check.context import Ctx, Violation
+from planner.check.links import card_devices, slot_links
 from planner.check.money import (
     check_budget,
     check_requirements,
@@ -30,10 +31,21 @@ from planner.check.platform import (
 )
 from planner.check.power import assign_feeds, check_psus, check_wall, circuit_loads, psu_loads, server_loads
 from planner.check.running import running_cost
-from planner.check.workload import check_workload, estimate_build
+from planner.check.workload import check_workload, estimate_build, throughput_result
 from planner.data.catalog import Catalog, is_stale
+from planner.perf.links import slowest_link
 from planner.schema.build import Build
 from planner.schema.request import Request
+from planner.schema.result import (
+    BuildResult,
+    CardLine,
+    CardLink,
+    CircuitLine,
+    PartLine,
+    PowerPlan,
+    PsuLine,
+    RunningCost,
+)
 from planner.schema.rules import Rules
 
 CHECKS: tuple[Callable[[Ctx], list[Violation]], ...] = (
@@ -65,7 +77,7 @@ def check_build(build: Build, catalog: Catalog, request: Request, rules: Rules) 
     return out
 
 
-def summarize(build: Build, catalog: Catalog, request: Request, rules: Rules) -> dict[str, Any]:
+def summarize(build: Build, catalog: Catalog, request: Request, rules: Rules) -> BuildResult:
     """The build's figures for reports and JSON, computed by the checker, never read from the solver."""
     ctx = Ctx(catalog, request, rules, build)
     owned = {o.id: o.count for o in request.owned}
@@ -74,18 +86,20 @@ def summarize(build: Build, catalog: Catalog, request: Request, rules: Rules) ->
     for pid, n in ctx.part_counts().items():
         e = ctx.part(pid)
         price, condition = prices[pid]
+        mine = min(n, owned.get(pid, 0))
         parts.append(
-            {
-                "id": pid,
-                "kind": e.kind,
-                "name": e.name,
-                "count": n,
-                "unit_price_usd": price,
-                "condition": condition,
-                "owned": min(n, owned.get(pid, 0)),
-                "price_date": _price_date(e, condition),
-                "stale": _price_stale(e, condition),
-            }
+            PartLine(
+                id=pid,
+                kind=e.kind,
+                name=e.name,
+                count=n,
+                unit_price_usd=price,
+                condition=condition,
+                owned=mine,
+                subtotal_usd=(n - mine) * (price or 0),
+                price_date=_price_date(e, condition),
+                stale=_price_stale(e, condition),
+            )
         )
     bandwidth = (
         ctx.system.bandwidth_gbs
@@ -93,22 +107,27 @@ def summarize(build: Build, catalog: Catalog, request: Request, rules: Rules) ->
         else sum(ctx.gpu(c).bandwidth_gbs * ctx.gpu(c).gpus_per_card for c in ctx.cards)
     )
     est = estimate_build(ctx)
-    return {
-        "total_cost_usd": total_cost(ctx),
-        "parts": parts,
-        "gpu_count": len(ctx.cards),
-        "vram_gb": round(vram_gb(ctx), 1),
-        "aggregate_bandwidth_gbs": round(bandwidth, 1),
-        "pcie": _pcie(ctx),
-        "power": _power(ctx),
-        "throughput": est.to_json() if est else None,
-        "running_cost": running_cost(
-            request, total_cost(ctx), sum(circuit_loads(ctx)), _served_tokens_per_s(est)
-        ),
-        "split": build.split,
-        "passive_gpus": sorted({c.id for c in ctx.cards if ctx.gpu(c).cooling == "passive"}),
-        "violations": [str(v) for v in check_build(build, catalog, request, rules)],
-    }
+    return BuildResult(
+        total_cost_usd=total_cost(ctx),
+        parts=parts,
+        gpu_count=len(ctx.cards),
+        vram_gb=round(vram_gb(ctx), 1),
+        aggregate_bandwidth_gbs=round(bandwidth, 1),
+        cards=_cards(ctx),
+        card_link=_card_link(ctx),
+        power=_power(ctx),
+        throughput=throughput_result(est),
+        running_cost=_running(ctx, est),
+        split=build.split,
+        passive_gpus=sorted({c.id for c in ctx.cards if ctx.gpu(c).cooling == "passive"}),
+        violations=[str(v) for v in check_build(build, catalog, request, rules)],
+        build=build,
+    )
+
+
+def _running(ctx: Ctx, est: Any) -> RunningCost | None:
+    rc = running_cost(ctx.request, total_cost(ctx), sum(circuit_loads(ctx)), _served_tokens_per_s(est))
+    return None if rc is None else RunningCost(**rc)
 
 
 def _served_tokens_per_s(est: Any) -> float | None:
@@ -130,80 +149,83 @@ def _price_stale(entry: Any, condition: str | None) -> bool:
     return any(is_stale(p) for p in getattr(entry, "prices", ()) if p.condition == condition)
 
 
-def _pcie(ctx: Ctx) -> list[dict[str, Any]]:
-    board = ctx.board
+def _cards(ctx: Ctx) -> list[CardLine]:
     feeds = assign_feeds(ctx) if ctx.build.psus else [None] * len(ctx.cards)
     out = []
-    for k, c in enumerate(ctx.cards):
-        row: dict[str, Any] = {
-            "psu": feeds[k],
-            "gpu": c.id,
-            "index": k,
-            "mount": c.mount,
-            "slot": c.slot,
-            "lanes": None,
-            "gen": None,
-            "link": None,
-            "layers": c.layers,
-        }
-        if board is not None and c.mount in ("direct", "riser", "bifurcated"):
-            sl = next((s for s in board.slots if s.position == c.slot), None)
-            if sl is not None:
-                row.update(lanes=sl.lanes // (2 if c.mount == "bifurcated" else 1), gen=sl.gen, link=sl.link)
-        elif board is not None and c.mount == "port" and c.port is not None:
-            port = board.ports[c.port]
-            row.update(lanes=port.lanes, gen=port.gen, link=port.link, port=f"{port.kind}#{c.port}")
-        elif ctx.server is not None and ctx.server.slots:
-            sl = ctx.server.slots[min(k, len(ctx.server.slots) - 1)]
-            row.update(lanes=sl.lanes, gen=sl.gen, link=sl.link)
-        out.append(row)
+    for k, (c, link) in enumerate(zip(ctx.cards, slot_links(ctx), strict=True)):
+        gpu = ctx.gpu(c)
+        out.append(
+            CardLine(
+                number=k + 1,
+                gpu=c.id,
+                mount=c.mount or ("bay" if ctx.server is not None else None),
+                slot=c.slot,
+                port=link.port,
+                gen=None if link.gen is None else min(link.gen, gpu.pcie_gen),
+                lanes=None if link.lanes is None else min(link.lanes, gpu.pcie_lanes),
+                slot_gen=link.gen,
+                slot_lanes=link.lanes,
+                via=link.via,
+                psu=None if feeds[k] is None else feeds[k] + 1,  # type: ignore[operator]
+                layers=c.layers,
+            )
+        )
     return out
 
 
-def _power(ctx: Ctx) -> dict[str, Any]:
+def _card_link(ctx: Ctx) -> CardLink | None:
+    """The link between cards the throughput model used, from the same devices."""
+    chips = [d for per_card in card_devices(ctx) for d in per_card]
+    if len(chips) < 2:
+        return None
+    link = slowest_link(chips)
+    kind: Any = link.kind
+    return CardLink(
+        kind=kind,
+        gen=link.gen,
+        lanes=link.lanes,
+        via=link.via,
+        gbs=round(link.gbs, 2),
+        latency_us=round(link.latency_s * 1e6, 1),
+        text=link.text,
+    )
+
+
+def _power(ctx: Ctx) -> PowerPlan:
     walls = circuit_loads(ctx)
     circuits = [
-        {"circuit": c.label, "wall_w": round(w), "limit_w": round(c.limit_w)}
-        for c, w in zip(ctx.circuits, walls, strict=True)
+        CircuitLine(number=i + 1, label=c.label, wall_w=round(w), limit_w=round(c.limit_w))
+        for i, (c, w) in enumerate(zip(ctx.circuits, walls, strict=True))
     ]
-    if ctx.system is not None:
-        return {
-            "sustained_w": ctx.system.power_w,
-            "peak_w": ctx.system.power_w,
-            "psu_capacity_w": None,
-            "wall_w": round(sum(walls)),
-            "circuits": circuits,
-            "psus": [],
-        }
-    if ctx.server is not None:
-        load, peak, ok, _ = server_loads(ctx)
-        return {
-            "sustained_w": round(load),
-            "peak_w": round(peak),
-            "psu_capacity_w": round(ok),
-            "wall_w": round(sum(walls)),
-            "circuits": circuits,
-            "psus": [],
-        }
+    if ctx.system is not None or ctx.server is not None:
+        load, peak, ok = (ctx.system.power_w,) * 3 if ctx.system else server_loads(ctx)[:3]
+        return PowerPlan(
+            sustained_w=round(load),
+            peak_w=round(peak),
+            psu_capacity_w=None if ctx.system else round(ok),
+            wall_w=round(sum(walls)),
+            circuits=circuits,
+            psus=[],
+        )
     loads = psu_loads(ctx) if ctx.build.psus else []
     psus = [
-        {
-            "index": p.index,
-            "id": p.psu_id,
-            "breakout": ctx.build.psus[p.index].breakout,
-            "circuit": p.circuit,
-            "feeds": [ctx.cards[k].id for k in p.cards],
-            "board": p.index == 0,
-            "load_w": round(p.load_w),
-            "rating_w": round(p.rating_w),
-        }
+        PsuLine(
+            number=p.index + 1,
+            id=p.psu_id,
+            breakout=ctx.build.psus[p.index].breakout,
+            circuit=p.circuit + 1,
+            feeds=[k + 1 for k in p.cards],
+            board=p.index == 0,
+            load_w=round(p.load_w),
+            rating_w=round(p.rating_w),
+        )
         for p in loads
     ]
-    return {
-        "sustained_w": round(sum(p.load_w for p in loads)),
-        "peak_w": round(sum(p.peak_w for p in loads)),
-        "psu_capacity_w": round(sum(p.rating_w for p in loads)),
-        "wall_w": round(sum(walls)),
-        "circuits": circuits,
-        "psus": psus,
-    }
+    return PowerPlan(
+        sustained_w=round(sum(p.load_w for p in loads)),
+        peak_w=round(sum(p.peak_w for p in loads)),
+        psu_capacity_w=round(sum(p.rating_w for p in loads)),
+        wall_w=round(sum(walls)),
+        circuits=circuits,
+        psus=psus,
+    )

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from planner import perf
 from planner.check.context import Ctx, Violation
+from planner.check.links import card_devices
 from planner.instance.coeffs import perf_workload
 from planner.perf.placement import Placement, Share
 from planner.perf.runtime import choose_runtime
+from planner.schema.result import Throughput
 
 V = Violation
 
@@ -23,8 +23,7 @@ def placement_for(
     if ctx.cpu is not None:
         host = perf.device_from_cpu(ctx.cpu, ctx.ram_gb or 1.0, ctx.build.cpu_count)
     chips: list[tuple[perf.Device, float | None]] = []
-    for card in ctx.cards:
-        devices = perf.device_from_gpu(ctx.gpu(card))
+    for card, devices in zip(ctx.cards, card_devices(ctx), strict=True):
         for d in devices:
             chips.append((d, None if card.layers is None else card.layers / len(devices)))
     devices = [d for d, _ in chips]
@@ -108,6 +107,12 @@ def check_workload(ctx: Ctx) -> list[Violation]:
     return out
 
 
-def throughput_json(ctx: Ctx) -> dict[str, Any] | None:
-    est = estimate_build(ctx)
-    return None if est is None else est.to_json()
+def throughput_result(est: perf.Estimate | None) -> Throughput | None:
+    """The estimate as the typed result shows it: no speeds headlined for a model that does not fit."""
+    if est is None:
+        return None
+    data = est.to_json()
+    if not est.fits:
+        for key in ("decode_tokens_per_s", "prefill_tokens_per_s", "ttft_s", "batch_tokens_per_s"):
+            data[key] = None
+    return Throughput.model_validate(data)

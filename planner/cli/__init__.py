@@ -37,7 +37,10 @@ def run(argv: list[str] | None = None) -> int:
     try:
         app(argv, prog_name="planner")  # standalone: typer reports usage errors itself (exit 2)
     except SystemExit as exc:
-        return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else EXIT_INPUT)
+        code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else EXIT_INPUT)
+        if code == EXIT_INTERRUPTED:
+            print("interrupted", file=sys.stderr)  # typer turns Ctrl-C into a silent exit 130
+        return code
     except InputError as exc:
         for problem in exc.problems:
             print(str(problem), file=sys.stderr)

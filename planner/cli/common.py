@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from pydantic import BaseModel
 from rich.console import Console
 
 EXIT_OK = 0
@@ -33,6 +34,9 @@ ConstraintsOpt = Annotated[
     typer.Option("--constraints", help="Constraint file with rule parameters or user rules (repeatable)."),
 ]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON on stdout instead of a report.")]
+VerboseOpt = Annotated[
+    bool, typer.Option("--verbose", "-v", help="Add the derivations: memory per device, constants, bases.")
+]
 
 
 class Infeasible(Exception):
@@ -51,14 +55,22 @@ def load(catalog: list[Path] | None, prices: list[Path] | None):
 
 
 def emit_json(data: Any) -> None:
-    """Write one JSON document to stdout, nothing else."""
-    json.dump(data, sys.stdout, indent=2, default=str)
+    """Write one JSON document to stdout, nothing else (typed results as their model_dump_json)."""
+    if isinstance(data, BaseModel):
+        sys.stdout.write(data.model_dump_json(indent=2))
+    else:
+        json.dump(data, sys.stdout, indent=2, default=str)
     sys.stdout.write("\n")
 
 
 def console() -> Console:
-    """A console for reports on stdout (plain when piped)."""
-    return Console(highlight=False, soft_wrap=False, width=None if sys.stdout.isatty() else 160)
+    """A console for reports on stdout: the terminal's width, or $COLUMNS (80 by default) when piped."""
+    return Console(highlight=False, soft_wrap=False)
+
+
+def note(message: str) -> None:
+    """One line on stderr (why the exit code is not 0), leaving stdout to the report or JSON."""
+    print(message, file=sys.stderr)
 
 
 def err_console() -> Console:

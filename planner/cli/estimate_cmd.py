@@ -1,4 +1,7 @@
-"""`planner estimate`: what given hardware does for a model (fit, decode, prompt, batching), with its basis."""
+"""`planner estimate`: what given hardware does for a model (fit, decode, prompt, batching), with its basis.
+
+Exit 0 when it fits, 3 (with the nearest setups that would fit) when it does not, 1 on bad input.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +9,18 @@ from typing import Annotated, Any
 
 import typer
 
-from planner.cli.common import CatalogOpt, JsonOpt, PricesOpt, console, emit_json, load
+from planner.cli.common import (
+    EXIT_INFEASIBLE,
+    CatalogOpt,
+    Infeasible,
+    JsonOpt,
+    PricesOpt,
+    VerboseOpt,
+    console,
+    emit_json,
+    load,
+    note,
+)
 from planner.data.load import InputError, Problem
 
 
@@ -73,11 +87,14 @@ def estimate(
         str, typer.Option("--offload", help="auto | none | layers | experts (with --cpu).")
     ] = "auto",
     json: JsonOpt = False,
+    verbose: VerboseOpt = False,
     catalog: CatalogOpt = None,
     prices: PricesOpt = None,
 ) -> None:
     """Estimate memory fit and speed of a model on GPUs, a system, or a CPU with its RAM."""
     from planner import perf
+    from planner.api import estimate_result
+    from planner.report.terminal import print_estimate
 
     problems = []
     for flag, value, low in (
@@ -162,31 +179,16 @@ def estimate(
         split=split,  # type: ignore[arg-type]  # checked against the allowed values above
         offload=offload,  # type: ignore[arg-type]
     )
-    est = perf.estimate(devices, wl, host)
-    data = {
-        "model": llm.id,
-        "quant": q.id,
-        "devices": [d.name for d in devices] + ([host.name] if host else []),
-        **est.to_json(),
-    }
+    result = estimate_result(devices, wl, host, list(quants.values()))
     if json:
-        emit_json(data)
+        emit_json(result)
     else:
-        _print(data)
-    if est.errors:
+        print_estimate(console(), result, verbose)
+    if result.errors:
         raise InputError(
-            [_flag_problem("runtime", e, "choose another backend, quant or card") for e in est.errors]
+            [_flag_problem("runtime", e, "choose another backend, quant or card") for e in result.errors]
         )
-
-
-def _print(data: dict[str, Any]) -> None:
-    from planner.report.terminal import throughput_lines
-
-    out = console()
-    out.print(f"[bold]{data['model']}[/bold] at {data['quant']} on {', '.join(data['devices'])}")
-    for line in throughput_lines(data):
-        out.print(line)
-    if not data["fits"]:
-        out.print(
-            f"[red]does not fit:[/red] {data['shortfall_gb']:.1f} GB short; the speeds above assume it did"
-        )
+    if not result.fits:
+        nearest = "; ".join(result.would_fit) or "a bigger device or offload to system RAM"
+        note(f"does not fit: {result.shortfall_gb or 0:.1f} GB short; would fit: {nearest}")
+        raise Infeasible(EXIT_INFEASIBLE)

@@ -1,4 +1,4 @@
-"""`planner schema request|catalog|constraints|build`: JSON Schema of each file kind, for editors."""
+"""`planner schema KIND`: JSON Schema of each file kind (for editors) and of each `--json` result."""
 
 from __future__ import annotations
 
@@ -15,18 +15,24 @@ def _schemas() -> dict[str, Any]:
     from planner.schema import CatalogEntry
     from planner.schema.build import Build
     from planner.schema.request import Request
+    from planner.schema.result import SCHEMAS
     from planner.schema.rules import ConstraintFile
 
-    return {
+    files = {
         "request": Request.model_json_schema(),
         "catalog": TypeAdapter(list[CatalogEntry]).json_schema(),
         "constraints": ConstraintFile.model_json_schema(by_alias=True),
         "build": Build.model_json_schema(),
     }
+    # What `--json` prints: the typed results of solve, estimate, check and frontier.
+    return files | {name: model.model_json_schema() for name, model in SCHEMAS.items()}
 
 
-def schema(kind: Annotated[str, typer.Argument(help="request | catalog | constraints | build")]) -> None:
-    """Print the JSON Schema of a file kind (point your editor's YAML support at it)."""
+KINDS_HELP = "request | catalog | constraints | build | result | estimate-result | check-result | frontier-result"
+
+
+def schema(kind: Annotated[str, typer.Argument(help=KINDS_HELP)]) -> None:
+    """Print the JSON Schema of a file kind, or of what `--json` prints (result, estimate-result ...)."""
     schemas = _schemas()
     if kind not in schemas:
         raise InputError(

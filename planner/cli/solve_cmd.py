@@ -9,13 +9,16 @@ import typer
 
 from planner.cli.common import (
     EXIT_INFEASIBLE,
+    EXIT_INTERRUPTED,
     CatalogOpt,
     ConstraintsOpt,
     Infeasible,
     JsonOpt,
     PricesOpt,
+    VerboseOpt,
     console,
     emit_json,
+    note,
 )
 
 
@@ -24,6 +27,7 @@ def solve(
         Path, typer.Argument(help="Request file (budget, workload, objective, require, site).")
     ],
     json: JsonOpt = False,
+    verbose: VerboseOpt = False,
     catalog: CatalogOpt = None,
     prices: PricesOpt = None,
     constraints: ConstraintsOpt = None,
@@ -44,22 +48,40 @@ def solve(
     sheet: Annotated[
         Path | None, typer.Option("--sheet", help="Write a build sheet of the best build (.md or .html).")
     ] = None,
+    save_build: Annotated[
+        Path | None,
+        typer.Option("--save-build", help="Write the best build as a build file (.yaml) for `planner check`."),
+    ] = None,
 ) -> None:
     """Find the best build for a request, proven optimal when time allows, or explain why none exists."""
     from planner.api import load_problem, solve_problem
+    from planner.report import buildfile, files
+    from planner.report import sheet as sheets
     from planner.report.terminal import print_result
 
+    # Output paths are bad input like any other: refuse them before spending time on the solve.
+    if sheet is not None:
+        files.check_output(sheet, "--sheet", sheets.SUFFIXES)
+    if save_build is not None:
+        files.check_output(save_build, "--save-build", buildfile.SUFFIXES)
     problem = load_problem(request, catalog or (), prices or (), constraints or ())
     result = solve_problem(problem, time_limit_s=time_limit, top=top, workers=workers, seed=seed, log=log)
-    if sheet is not None and result["builds"]:
-        from planner.report.sheet import write_sheet
-
-        write_sheet(result["builds"][0], f"rig-planner build sheet: {request.stem}", sheet)
+    best = result.best
+    if best is not None and sheet is not None:
+        sheets.write_sheet(best, f"rig-planner build sheet: {request.stem}", sheet)
+    if best is not None and save_build is not None:
+        status = "interrupted: the best build so far" if result.interrupted else result.status
+        buildfile.save_build(save_build, best.build, problem.request, str(request), f"solve status: {status}")
     if json:
         emit_json(result)
     else:
-        print_result(console(), result)
-    if result["status"] == "infeasible":
+        print_result(console(), result, verbose)
+    if result.interrupted:
+        note("interrupted: the build shown is the best found so far, not proven optimal")
+        raise Infeasible(EXIT_INTERRUPTED)
+    if best is None:
+        reason = "no build exists for this request" if result.explanation else result.message
+        note(f"no build: {reason}")
         raise Infeasible(EXIT_INFEASIBLE)
 
 
@@ -71,12 +93,13 @@ def check(
         Path | None, typer.Option("--request", help="Request whose budget, site and workload apply.")
     ] = None,
     json: JsonOpt = False,
+    verbose: VerboseOpt = False,
     catalog: CatalogOpt = None,
     prices: PricesOpt = None,
     constraints: ConstraintsOpt = None,
 ) -> None:
     """Report every rule a hand-assembled build breaks (exit 3), or its figures when it holds (exit 0)."""
-    from planner.api import Problem, build_json, check_file, load_problem
+    from planner.api import Problem, check_problem, load_problem
     from planner.data.catalog import load_catalog
     from planner.data.inputs import load_rules
     from planner.report.terminal import print_build
@@ -91,17 +114,17 @@ def check(
             Request(budget_usd=10_000_000),
             load_rules(constraints or ()),
         )
-    parsed, violations = check_file(build, problem)
-    data = build_json(parsed, problem)
+    result = check_problem(build, problem)
     if json:
-        emit_json({"ok": not violations, "violations": violations, "build": data})
+        emit_json(result)
     else:
         out = console()
-        print_build(out, data, f"Check of {build}")
+        print_build(out, result.build, f"Check of {build}", verbose)
         out.print(
             "[green]holds: no rule broken[/green]"
-            if not violations
-            else f"[red]{len(violations)} rule(s) broken[/red]"
+            if result.ok
+            else f"[red]{len(result.violations)} rule(s) broken[/red]"
         )
-    if violations:
+    if not result.ok:
+        note(f"{build}: {len(result.violations)} rule(s) broken")
         raise Infeasible(EXIT_INFEASIBLE)

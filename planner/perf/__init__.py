@@ -11,9 +11,16 @@ from planner.perf.decode import (
     per_token_overhead_s,
     step_seconds,
 )
-from planner.perf.device import Device, arch_family, device_from_cpu, device_from_gpu, device_from_system
+from planner.perf.device import (
+    Device,
+    arch_family,
+    device_from_cpu,
+    device_from_gpu,
+    device_from_system,
+    with_link,
+)
 from planner.perf.estimate import Estimate, estimate, estimate_placement
-from planner.perf.links import allreduce_s, link_gbs, pcie_gbs
+from planner.perf.links import Link, allreduce_s, link_gbs, pcie_gbs, slowest_link
 from planner.perf.memory import (
     decode_weight_bytes,
     expert_params_b,
@@ -44,6 +51,7 @@ from planner.perf.workload import (
 __all__ = [
     "Device",
     "Estimate",
+    "Link",
     "QuantError",
     "Workload",
     "allreduce_s",
@@ -77,8 +85,10 @@ __all__ = [
     "prompt_flops",
     "resolve_quant",
     "roofline_batch",
+    "slowest_link",
     "step_seconds",
     "tensor_split_problem",
     "use_constants",
     "weight_bytes",
+    "with_link",
 ]

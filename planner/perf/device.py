@@ -81,6 +81,9 @@ class Device:
     link_gen: int | None = None
     link_lanes: int | None = None
     link_via: LinkVia = "cpu"
+    # One way GB/s of the NVLink bridge joining this card to the next, when the build has one; a card's
+    # own `nvlink` only says which bridge fits it.
+    nvlink_gbs: float | None = None
     notes: tuple[str, ...] = field(default=())
     memory_type: str = ""  # GDDR6X, HBM2e, LPDDR5X, ddr5 ...: HBM reaches a lower share in batch-1 decode
     int8_tops: float | None = None  # dense INT8 tensor rate where published
@@ -244,6 +247,21 @@ def device_from_cpu(cpu: Cpu, ram_gb: float, sockets: int = 1) -> Device:
         ccds=cpu.ccds,
         sockets=sockets,
         memory_channels=cpu.memory_channels,
+    )
+
+
+def with_link(
+    device: Device, gen: int | None, lanes: int | None, via: str | None, nvlink_gbs: float | None = None
+) -> Device:
+    """The device as placed: the slot's PCIe link (the card negotiates the lower of both), the lane
+    source (a dual-GPU card's chips stay behind their switch), and any NVLink bridge it carries."""
+    keep_switch = device.link_via == "switch"
+    return _replace(
+        device,
+        link_gen=gen,
+        link_lanes=lanes,
+        link_via=device.link_via if keep_switch or via is None else via,
+        nvlink_gbs=nvlink_gbs,
     )
 
 

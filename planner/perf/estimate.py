@@ -42,6 +42,7 @@ class Estimate:
     runtimes: tuple[str, ...]
     assumptions: tuple[str, ...]
     uncertainty: dict[str, Any]
+    derivation: tuple[str, ...] = field(default=())
     warnings: tuple[str, ...] = field(default=())
     errors: tuple[str, ...] = field(default=())
 
@@ -69,6 +70,7 @@ class Estimate:
             "backend": self.backend,
             "runtimes": list(self.runtimes),
             "assumptions": list(self.assumptions),
+            "derivation": list(self.derivation),
             "uncertainty": self.uncertainty,
             "warnings": list(self.warnings),
             "errors": list(self.errors),
@@ -78,8 +80,8 @@ class Estimate:
 def _device_warnings(devices: list[Device], workload: Workload) -> list[str]:
     out: list[str] = []
     for d in devices:
-        if d.kind == "cpu" and d.bandwidth_gbs >= 150:
-            # Server and HEDT chips reach memory through their core dies (CCDs); parts with few of them
+        if d.kind == "cpu" and d.bandwidth_gbs >= 150 and d.vendor_key == "amd":
+            # AMD server and HEDT chips reach memory through their core dies (CCDs); parts with few of them
             # cannot fill all channels, so low-core SKUs fall well short of the channel arithmetic.
             out.append(
                 f"{d.name}: CPU bandwidth assumes enough core dies (CCDs) to fill {d.bandwidth_gbs:.0f} GB/s of "
@@ -106,18 +108,24 @@ def _peak_name(device: Device, peak: str) -> str:
     return f"FP16 peak {device.fp16_tflops:g} TFLOP/s ({device.fp16_basis})"
 
 
-def _assumptions(placement: Placement, workload: Workload, multi: list[Device]) -> list[str]:
+def _assumptions(
+    placement: Placement, workload: Workload, multi: list[Device]
+) -> tuple[list[str], list[str]]:
+    """(what the figures assume, in short lines; the constants and their basis behind them)."""
     out = [
         f"backend {workload.backend}; split {placement.mode}; offload {placement.offload}",
-        f"quant {workload.quant.id} at {workload.quant.bits_per_weight:g} bits/weight ({workload.quant.bits_basis})",
+        f"quant {workload.quant.id} at {workload.quant.bits_per_weight:g} bits/weight",
         f"KV cache {workload.kv_dtype}; context {workload.context_tokens} tokens x batch {workload.batch}",
         f"decode averaged over {workload.generate} tokens after {workload.depth + workload.prompt} in context",
     ]
+    derivation = [f"quant {workload.quant.id}: {workload.quant.bits_basis}"]
     for s in placement.shares:
         dec = lookup(s.runtime.key, s.device, "decode")
         pro = lookup(s.runtime.key, s.device, "prompt")
-        out.append(
-            f"{s.device.name} ({s.role}, {s.layers_share:.0%} of layers): {s.runtime.key}; "
+        label = f"{s.device.name} ({s.device.kind if s.role == 'gpu' else s.role}"
+        out.append(f"{label}): {s.layers_share:.0%} of layers on {s.runtime.key}")
+        derivation.append(
+            f"{label}, {s.layers_share:.0%} of layers): {s.runtime.key}; "
             f"bandwidth x{dec['bandwidth_fraction']:.2f} and {dec['overhead_us_per_layer']:.0f} us/layer "
             f"[{dec.where}: {dec.basis}]; compute x{pro['compute_fraction']:.2f} of "
             f"{_peak_name(s.device, str(pro.values.get('peak', 'fp16')))} [{pro.where}: {pro.basis}]"
@@ -125,7 +133,7 @@ def _assumptions(placement: Placement, workload: Workload, multi: list[Device]) 
     if len(multi) > 1:
         _, latency, text = link_gbs(multi)
         out.append(f"card link: {text}, {latency * 1e6:.0f} us latency")
-    return out
+    return out, derivation
 
 
 def _band(placement: Placement) -> dict[str, Any]:
@@ -182,6 +190,7 @@ def estimate_placement(
         errors.extend(e for e in s.runtime.errors if e not in errors)
     if not ok:
         warnings.append(f"does not fit: {shortfall:.1f} GB short")
+    assumptions, derivation = _assumptions(placement, workload, multi)
     return Estimate(
         fits=ok,
         runnable=not errors,
@@ -199,7 +208,8 @@ def estimate_placement(
         offload=placement.offload,
         backend=workload.backend,
         runtimes=tuple(s.runtime.key for s in placement.shares),
-        assumptions=tuple(_assumptions(placement, workload, multi)),
+        assumptions=tuple(assumptions),
+        derivation=tuple(derivation),
         uncertainty=_band(placement),
         warnings=tuple(warnings),
         errors=tuple(errors),

@@ -6,7 +6,7 @@ hop per card boundary.
 
 from __future__ import annotations
 
-import re
+from dataclasses import dataclass, replace
 
 from planner.perf.constants import section
 from planner.perf.device import Device
@@ -23,35 +23,57 @@ def pcie_gbs(device: Device) -> float:
     return PCIE_GBS_PER_LANE.get(gen, 1.969) * lanes * float(mg["pcie_efficiency"])
 
 
-def _nvlink_gbs(device: Device) -> float | None:
-    if device.nvlink.strip().lower() in ("", "none", "no"):
-        return None
-    match = re.search(r"([\d.]+)\s*gb/?s", device.nvlink.lower())
-    return float(match.group(1)) if match else float(section("multi_gpu")["nvlink_bridge_gbs"])
+@dataclass(frozen=True)
+class Link:
+    """The slowest link among cards: what multi-GPU traffic crosses."""
+
+    kind: str  # pcie, nvlink or unified
+    gbs: float
+    latency_s: float
+    gen: int | None = None
+    lanes: int | None = None
+    via: str | None = None
+
+    @property
+    def text(self) -> str:
+        if self.kind == "nvlink":
+            return f"NVLink bridge {self.gbs:g} GB/s"
+        if self.kind == "unified":
+            return "on-package"
+        via = f" via {self.via}" if self.via and self.via != "cpu" else ""
+        return f"PCIe gen{self.gen} x{self.lanes}{via} ({self.gbs:.1f} GB/s achieved)"
 
 
-def link_gbs(devices: list[Device]) -> tuple[float, float, str]:
-    """(bandwidth GB/s, latency s, description) of the slowest link among these cards."""
+def slowest_link(devices: list[Device]) -> Link:
+    """The link multi-device traffic is limited by: an NVLink bridge when the build has one joining
+    exactly these two cards, else the slowest PCIe link the cards actually get."""
     mg = section("multi_gpu")
-    nv = [_nvlink_gbs(d) for d in devices]
+    nv = [d.nvlink_gbs for d in devices]
     # A bridge joins two cards; with more cards, traffic between unbridged pairs falls back to PCIe.
     if len(devices) == 2 and all(v is not None for v in nv):
         bw = min(v for v in nv if v is not None)
-        return bw, float(mg["nvlink_latency_us"]) * 1e-6, f"NVLink bridge {bw:g} GB/s"
-    worst, latency, text = float("inf"), float(mg["pcie_latency_us"]), "on-package"
+        return Link("nvlink", bw, float(mg["nvlink_latency_us"]) * 1e-6)
+    worst: Link | None = None
+    latency = float(mg["pcie_latency_us"])
     for d in devices:
         if d.link_via == "unified":
             continue
         bw = pcie_gbs(d)
-        if bw < worst:
+        if worst is None or bw < worst.gbs:
             gen = min(d.link_gen or d.pcie_gen, d.pcie_gen)
             lanes = min(d.link_lanes or d.pcie_lanes, d.pcie_lanes)
-            worst, text = bw, f"PCIe gen{gen} x{lanes} ({bw:.1f} GB/s achieved)"
+            worst = Link("pcie", bw, 0.0, gen, lanes, d.link_via)
         if d.link_via == "chipset":
             latency = float(mg["pcie_latency_us"]) + float(mg["chipset_extra_latency_us"])
-    if worst == float("inf"):
-        worst = float(mg["nvlink_bridge_gbs"])
-    return worst, latency * 1e-6, text
+    if worst is None:
+        return Link("unified", float(mg["nvlink_bridge_gbs"]), latency * 1e-6)
+    return replace(worst, latency_s=latency * 1e-6)
+
+
+def link_gbs(devices: list[Device]) -> tuple[float, float, str]:
+    """(bandwidth GB/s, latency s, description) of the slowest link among these cards."""
+    link = slowest_link(devices)
+    return link.gbs, link.latency_s, link.text
 
 
 def allreduce_s(devices: list[Device], hidden: int, tokens: int) -> float:

@@ -10,91 +10,72 @@ from typing import Any
 
 import networkx as nx
 
+from planner.report.files import write_text
+from planner.report.text import answer_items, link_text, money, throughput_lines
+from planner.schema.result import BuildResult
+
 MARKER_MD = "<!-- rig-planner build sheet -->"
 MARKER_HTML = MARKER_MD
 
 
-def write_sheet(build: dict[str, Any], title: str, path: Any) -> None:
+SUFFIXES = (".md", ".html", ".htm")
+
+
+def write_sheet(build: BuildResult, title: str, path: Any) -> None:
     """Write the sheet by suffix (.md or .html); never overwrite a file rig-planner did not write."""
     from pathlib import Path
 
-    from planner.data.load import InputError, Problem
-
     path = Path(path)
-    if path.suffix not in (".md", ".html", ".htm"):
-        raise InputError(
-            [
-                Problem(
-                    "command line",
-                    None,
-                    "--sheet",
-                    f"{path}: unknown sheet format",
-                    "end the file name in .md or .html",
-                )
-            ]
-        )
-    if path.exists() and MARKER_MD not in path.read_text(encoding="utf-8", errors="replace"):
-        raise InputError(
-            [
-                Problem(
-                    str(path),
-                    None,
-                    "--sheet",
-                    "file exists and is not a rig-planner sheet",
-                    "choose another name or move the file",
-                )
-            ]
-        )
     text = markdown(build, title) if path.suffix == ".md" else html_sheet(build, title)
-    path.write_text(text, encoding="utf-8")
+    write_text(path, "--sheet", SUFFIXES, text)
 
 
-def pcie_graph(build: dict[str, Any]) -> nx.DiGraph:
+def pcie_graph(build: BuildResult) -> nx.DiGraph:
     """CPU root ports, chipset or PCIe switch, and the cards hanging off them."""
     g = nx.DiGraph()
-    parts = {p["kind"]: p for p in build["parts"]}
-    root = parts.get("cpu", parts.get("system", {"name": "host"}))["name"]
+    parts = {p.kind: p.name for p in build.parts}
+    root = parts.get("cpu", parts.get("system", "host"))
     g.add_node("cpu", label=root)
-    for row in build["pcie"]:
+    for row in build.cards:
         parent = "cpu"
-        if row["link"] in ("chipset", "switch"):
-            parent = row["link"]
+        if row.via in ("chipset", "switch"):
+            parent = row.via
             g.add_node(parent, label="chipset" if parent == "chipset" else "PCIe switch")
             g.add_edge("cpu", parent, label="uplink")
-        card = f"gpu{row['index']}"
-        where = f"slot {row['slot']}" if row.get("slot") else (row.get("port") or row["mount"] or "")
-        g.add_node(card, label=f"{row['gpu']} ({where})")
-        lanes = f"x{row['lanes']} Gen{row['gen']}" if row["lanes"] else ""
-        g.add_edge(parent, card, label=" ".join(x for x in (lanes, row["mount"] or "") if x))
+        card = f"gpu{row.number}"
+        where = f"slot {row.slot}" if row.slot else (row.port or row.mount or "")
+        g.add_node(card, label=f"#{row.number} {row.gpu} ({where})")
+        lanes = f"x{row.lanes} Gen{row.gen}" if row.lanes else ""
+        g.add_edge(parent, card, label=" ".join(x for x in (lanes, row.mount or "") if x))
     return g
 
 
-def power_graph(build: dict[str, Any]) -> nx.DiGraph:
+def power_graph(build: BuildResult) -> nx.DiGraph:
     """Wall circuits, PSUs (with breakout boards), and what each PSU feeds."""
     g = nx.DiGraph()
-    power = build["power"]
-    for i, c in enumerate(power["circuits"]):
-        g.add_node(f"c{i}", label=f"{c['circuit']}: {c['wall_w']} of {c['limit_w']} W")
-    for psu in power.get("psus", []):
-        node = f"psu{psu['index']}"
-        g.add_node(node, label=f"PSU {psu['index'] + 1}: {psu['id']} ({psu['load_w']}/{psu['rating_w']} W)")
-        g.add_edge(f"c{psu['circuit']}", node, label="cord")
+    power = build.power
+    for c in power.circuits:
+        g.add_node(f"c{c.number}", label=f"{c.label}: {c.wall_w} of {c.limit_w} W")
+    for psu in power.psus:
+        node = f"psu{psu.number}"
+        g.add_node(node, label=f"PSU {psu.number}: {psu.id} ({psu.load_w}/{psu.rating_w} W)")
+        g.add_edge(f"c{psu.circuit}", node, label="cord")
         src = node
-        if psu.get("breakout"):
-            src = f"brk{psu['index']}"
-            g.add_node(src, label=f"breakout {psu['breakout']}")
+        if psu.breakout:
+            src = f"brk{psu.number}"
+            g.add_node(src, label=f"breakout {psu.breakout}")
             g.add_edge(node, src, label="edge connector")
-        if psu["board"]:
+        if psu.board:
             g.add_node("board", label="board + CPU (24-pin, EPS)")
             g.add_edge(src, "board", label="ATX")
-        for row in (r for r in build["pcie"] if r.get("psu") == psu["index"]):
-            card = f"gpu{row['index']}"
-            g.add_node(card, label=f"{row['gpu']} #{row['index'] + 1}")
+        for row in (r for r in build.cards if r.psu == psu.number):
+            card = f"gpu{row.number}"
+            g.add_node(card, label=f"#{row.number} {row.gpu}")
             g.add_edge(src, card, label="PCIe power")
-    if not power.get("psus"):
+    if not power.psus:
         g.add_node("self", label="built-in power supplies")
-        for i in range(len(power["circuits"])):
-            g.add_edge(f"c{i}", "self", label="cord")
+        for c in power.circuits:
+            g.add_edge(f"c{c.number}", "self", label="cord")
     return g
 
 
@@ -141,23 +122,23 @@ def mermaid(graph: nx.DiGraph) -> str:
     return "\n".join(lines)
 
 
-def warnings(build: dict[str, Any]) -> list[str]:
+def warnings(build: BuildResult) -> list[str]:
     """What a builder must know: transients, risers, airflow, BIOS, breakouts, plus the throughput model's."""
     out: list[str] = []
-    kinds = {p["kind"] for p in build["parts"]}
-    rows = build["pcie"]
-    pw = build["power"]
-    if pw.get("peak_w") and pw.get("psu_capacity_w") and pw["peak_w"] > pw["psu_capacity_w"]:
+    kinds = {p.kind for p in build.parts}
+    rows = build.cards
+    pw = build.power
+    if pw.peak_w and pw.psu_capacity_w and pw.peak_w > pw.psu_capacity_w:
         out.append(
-            f"Transients: GPUs spike to {pw['peak_w']} W for milliseconds against {pw['psu_capacity_w']} W of "
+            f"Transients: GPUs spike to {pw.peak_w} W for milliseconds against {pw.psu_capacity_w} W of "
             "PSU rating; the plan relies on the PSUs' transient tolerance (ATX 3.x rides 200 %)."
         )
-    if any(r["mount"] in ("riser", "bifurcated", "port") for r in rows):
+    if any(r.mount in ("riser", "bifurcated", "port") for r in rows):
         out.append(
             "Risers: if a card drops off the bus or logs PCIe errors, set that slot to a lower PCIe "
             "generation in the BIOS (Gen3 is enough for layer-split inference)."
         )
-    if any(r["mount"] == "bifurcated" for r in rows):
+    if any(r.mount == "bifurcated" for r in rows):
         out.append("Bifurcation: set the slot to x8x8 in the BIOS before fitting the bifurcation card.")
     if len(rows) > 1 or "server" in kinds:
         out.append(
@@ -169,18 +150,18 @@ def warnings(build: dict[str, Any]) -> list[str]:
             "Server PSUs on breakout boards: a card they power still draws slot power from the main PSU, so "
             "keep the supplies' grounds common and switch the server PSUs on before the main PSU."
         )
-    if build.get("passive_gpus"):
+    if build.passive_gpus:
         out.append(
-            f"Passive cards ({', '.join(build['passive_gpus'])}): they have no fans; the chassis fans must push "
+            f"Passive cards ({', '.join(build.passive_gpus)}): they have no fans; the chassis fans must push "
             "air straight through them at full speed, or fit blower shrouds, or they throttle within minutes."
         )
-    if any(r["link"] == "chipset" for r in rows):
+    if any(r.via == "chipset" for r in rows):
         out.append(
             "Chipset lanes: cards behind the chipset share its uplink; fine for layer split, slow for tensor "
             "parallel."
         )
-    tp = build.get("throughput") or {}
-    out.extend(tp.get("warnings", []))
+    if build.throughput is not None:
+        out.extend(build.throughput.warnings)
     return out
 
 
@@ -193,59 +174,65 @@ def _table(headers: list[str], rows: list[list[str]]) -> tuple[str, str]:
     return "\n".join(md), "\n".join(hx)
 
 
-def _sections(build: dict[str, Any]) -> list[tuple[str, list[str], list[list[str]]]]:
+def _sections(build: BuildResult) -> list[tuple[str, list[str], list[list[str]]]]:
     parts = [
         [
-            p["kind"],
-            p["name"],
-            p["id"],
-            str(p["count"]),
-            f"${p['unit_price_usd'] or 0:,}",
-            p["condition"] or "-",
-            str(p["owned"] or ""),
-            p["price_date"] or "-",
+            p.kind,
+            p.name,
+            p.id,
+            str(p.count),
+            money(p.unit_price_usd),
+            p.condition or "-",
+            str(p.owned or ""),
+            p.price_date or "-",
         ]
-        for p in build["parts"]
+        for p in build.parts
     ]
-    parts.append(["", "total", "", "", f"${build['total_cost_usd']:,.0f}", "", "", ""])
+    parts.append(["", "total", "", "", money(build.total_cost_usd), "", "", ""])
     slots = [
         [
-            str(r["index"] + 1),
-            r["gpu"],
-            r["mount"] or "-",
-            str(r.get("slot") or r.get("port") or "-"),
-            f"x{r['lanes']} Gen{r['gen']}" if r["lanes"] else "-",
-            r["link"] or "-",
-            "-" if r.get("psu") is None else f"PSU {r['psu'] + 1}",
-            "-" if r["layers"] is None else str(r["layers"]),
+            str(r.number),
+            r.gpu,
+            r.mount or "-",
+            str(r.slot or r.port or "-"),
+            link_text(r),
+            "-" if r.psu is None else f"PSU {r.psu}",
+            "-" if r.layers is None else str(r.layers),
         ]
-        for r in build["pcie"]
+        for r in build.cards
     ]
     return [
         ("Parts", ["kind", "part", "id", "count", "unit price", "condition", "owned", "price date"], parts),
-        ("Slot map", ["#", "GPU", "mount", "slot", "link", "from", "PSU", "layers"], slots),
+        ("Slot map", ["#", "GPU", "mount", "slot", "link", "PSU", "layers"], slots),
     ]
 
 
-def _throughput_lines(build: dict[str, Any]) -> list[str]:
-    from planner.report.terminal import throughput_lines
+def _summary(build: BuildResult) -> list[str]:
+    """The answer and the power plan in sentences, as the terminal report leads with them."""
+    lines = [" · ".join(answer_items(build))]
+    if build.card_link is not None:
+        lines.append(f"Card link: {build.card_link.text}.")
+    if build.split_hint:
+        lines.append(f"Run with: {build.split_hint}")
+    if build.why is not None:
+        lines += [lim.text + (" (binds)" if lim.binds else "") for lim in build.why.limits]
+    return lines
 
-    return [
-        line.replace("[yellow]", "").replace("[/yellow]", "")
-        for line in throughput_lines(build.get("throughput"))
-    ]
+
+def _throughput_lines(build: BuildResult) -> list[str]:
+    return throughput_lines(build.throughput)
 
 
-def markdown(build: dict[str, Any], title: str) -> str:
+def markdown(build: BuildResult, title: str) -> str:
     """The sheet as Markdown (diagrams as Mermaid)."""
-    out = [MARKER_MD, f"# {title}", ""]
+    out = [MARKER_MD, f"# {title}", ""] + [f"- {line}" for line in _summary(build)] + [""]
     for name, headers, rows in _sections(build):
         out += [f"## {name}", "", _table(headers, rows)[0], ""]
-    pw = build["power"]
+    pw = build.power
     out += [
         "## Power plan",
         "",
-        f"Sustained {pw['sustained_w']} W, peak {pw['peak_w']} W, wall {pw['wall_w']} W.",
+        f"Sustained {pw.sustained_w} W, peak {pw.peak_w} W, wall {pw.wall_w} W.",
         "",
         mermaid(power_graph(build)),
         "",
@@ -261,15 +248,16 @@ def markdown(build: dict[str, Any], title: str) -> str:
     return "\n".join(out)
 
 
-def html_sheet(build: dict[str, Any], title: str) -> str:
+def html_sheet(build: BuildResult, title: str) -> str:
     """The sheet as one HTML file with inline CSS and SVG: opens offline in any browser."""
-    body = [f"<h1>{html.escape(title)}</h1>"]
+    body = [f"<h1>{html.escape(title)}</h1>", "<ul>"]
+    body += [f"<li>{html.escape(line)}</li>" for line in _summary(build)] + ["</ul>"]
     for name, headers, rows in _sections(build):
         body += [f"<h2>{name}</h2>", _table(headers, rows)[1]]
-    pw = build["power"]
+    pw = build.power
     body += [
         "<h2>Power plan</h2>",
-        f"<p>Sustained {pw['sustained_w']} W, peak {pw['peak_w']} W, wall {pw['wall_w']} W.</p>",
+        f"<p>Sustained {pw.sustained_w} W, peak {pw.peak_w} W, wall {pw.wall_w} W.</p>",
         svg(power_graph(build), "power-diagram"),
         "<h2>PCIe topology</h2>",
         svg(pcie_graph(build), "pcie-diagram"),

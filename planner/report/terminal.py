@@ -1,192 +1,230 @@
-"""Terminal report of a solve or check result; reads only the plain result data, never the solver."""
+"""Terminal report of a solve, check or estimate: the answer first, then parts, slot map and power plan
+laid out for the console's width, assumptions in one block, derivations behind --verbose."""
 
 from __future__ import annotations
 
-from typing import Any
-
+from rich import box
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
+from planner.report.text import (
+    answer_items,
+    flow,
+    gpu_summary,
+    link_text,
+    money,
+    num,
+    speed_items,
+    throughput_lines,
+)
+from planner.schema.result import BuildResult, EstimateResult, Explanation, Result, Throughput
 
-def _money(x: float | None) -> str:
-    return "-" if x is None else f"${x:,.0f}"
+WIDE = 110  # from this width on, parts show their product name beside the id
 
 
-def _num(x: float | None, unit: str = "", nd: int = 1) -> str:
-    return "-" if x is None else f"{x:,.{nd}f}{unit}"
+def _table(title: str) -> Table:
+    return Table(title=title, title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False, title_style="bold")
 
 
-def parts_table(build: dict[str, Any]) -> Table:
-    t = Table(title="Parts", title_justify="left")
-    for col in ("kind", "part", "count", "unit", "condition", "owned", "subtotal", "price date"):
-        t.add_column(col, justify="right" if col in ("count", "unit", "subtotal", "owned") else "left")
-    for p in build["parts"]:
-        paid = max(0, p["count"] - p["owned"])
+def parts_table(build: BuildResult, width: int) -> Table:
+    t = _table("Parts")
+    t.add_column("kind", no_wrap=True)
+    t.add_column("part", overflow="fold", ratio=1)
+    for col in ("n", "unit", "cond", "price date", "cost"):
+        t.add_column(col, justify="right" if col in ("n", "unit", "cost") else "left", no_wrap=True)
+    for p in build.parts:
+        name = f"{escape(p.name)} [dim]({p.id})[/dim]" if width >= WIDE else p.id
+        owned = f" ({p.owned} owned)" if p.owned else ""
+        date = (p.price_date or "-")[: 10 if width >= WIDE else 7] + (" stale" if p.stale else "")
         t.add_row(
-            p["kind"],
-            f"{p['name']} [dim]({p['id']})[/dim]",
-            str(p["count"]),
-            _money(p["unit_price_usd"]),
-            p["condition"] or "-",
-            str(p["owned"]) if p["owned"] else "",
-            _money(paid * (p["unit_price_usd"] or 0)),
-            p["price_date"] or "-",
+            p.kind,
+            name + owned,
+            str(p.count),
+            money(p.unit_price_usd),
+            p.condition or "-",
+            date,
+            money(p.subtotal_usd),
         )
-    t.add_row("", "[bold]total[/bold]", "", "", "", "", f"[bold]{_money(build['total_cost_usd'])}[/bold]", "")
+    t.add_row("", "[bold]total[/bold]", "", "", "", "", f"[bold]{money(build.total_cost_usd)}[/bold]")
     return t
 
 
-def placement_table(build: dict[str, Any]) -> Table:
-    t = Table(title="Where each GPU sits", title_justify="left")
-    for col in ("#", "GPU", "mount", "slot", "lanes", "gen", "from", "PSU", "layers"):
-        t.add_column(col)
-    for row in build["pcie"]:
+def slot_table(build: BuildResult) -> Table:
+    t = _table("Slot map")
+    for col in ("#", "GPU", "mount", "slot", "link", "PSU", "layers"):
+        t.add_column(col, overflow="fold" if col == "GPU" else "ellipsis", no_wrap=col != "GPU")
+    for c in build.cards:
         t.add_row(
-            str(row["index"] + 1),
-            row["gpu"],
-            row["mount"] or "-",
-            str(row.get("slot") or row.get("port") or "-"),
-            f"x{row['lanes']}" if row["lanes"] else "-",
-            f"Gen{row['gen']}" if row["gen"] else "-",
-            row["link"] or "-",
-            "-" if row.get("psu") is None else f"PSU {row['psu'] + 1}",
-            str(row["layers"]) if row["layers"] is not None else "-",
-        )
-    return t
-
-
-def power_table(build: dict[str, Any]) -> Table:
-    pw = build["power"]
-    t = Table(title="Power plan", title_justify="left")
-    for col in ("PSU", "unit", "feeds", "load", "rating", "circuit"):
-        t.add_column(col)
-    for psu in pw.get("psus", []):
-        unit = psu["id"] + (f" + {psu['breakout']}" if psu.get("breakout") else "")
-        feeds = (["board + CPU"] if psu["board"] else []) + psu["feeds"]
-        t.add_row(
-            f"PSU {psu['index'] + 1}",
-            unit,
-            ", ".join(feeds) or "-",
-            f"{psu['load_w']} W",
-            f"{psu['rating_w']} W",
-            pw["circuits"][psu["circuit"]]["circuit"] if psu["circuit"] < len(pw["circuits"]) else "?",
+            str(c.number),
+            c.gpu,
+            c.mount or "-",
+            str(c.slot or c.port or "-"),
+            link_text(c),
+            "-" if c.psu is None else str(c.psu),
+            "-" if c.layers is None else str(c.layers),
         )
     return t
 
 
-def totals_lines(build: dict[str, Any]) -> list[str]:
-    pw = build["power"]
-    lines = [
-        f"cost {_money(build['total_cost_usd'])}   GPUs {build['gpu_count']}   VRAM {build['vram_gb']:g} GB   "
-        f"aggregate bandwidth {build['aggregate_bandwidth_gbs']:,.0f} GB/s",
-        f"power: sustained {pw['sustained_w']} W, peak {pw['peak_w']} W, PSU capacity {pw['psu_capacity_w'] or '-'} W, "
-        f"wall {pw['wall_w']} W",
-    ]
-    for c in pw["circuits"]:
-        lines.append(f"  {c['circuit']}: {c['wall_w']} W of {c['limit_w']} W continuous")
-    return lines
-
-
-def throughput_lines(tp: dict[str, Any] | None) -> list[str]:
-    if not tp:
-        return ["no workload given: no throughput estimate"]
-    band = tp.get("uncertainty") or {}
-    rng = f" (likely {band.get('low', 0):.0%}-{band.get('high', 0):.0%} of this)" if band.get("low") else ""
-    lines = [
-        f"fits: {'yes' if tp['fits'] else 'NO'}   split: {tp['split']}   backend: {tp['backend']}   bound: {tp['bound']}",
-        f"decode {_num(tp['decode_tokens_per_s'], ' tok/s')}{rng}   prompt {_num(tp['prefill_tokens_per_s'], ' tok/s')}   "
-        f"TTFT {_num(tp['ttft_s'], ' s', 2)}   batch {_num(tp['batch_tokens_per_s'], ' tok/s')}   "
-        f"max batch {tp['max_batch']}   max context {tp['max_context']:,}",
-    ]
-    for m in tp.get("memory", []):
-        lines.append(
-            f"  {m['device']}: {m['total_gb']:.1f} of {m['capacity_gb']:.1f} GB "
-            f"(weights {m['weights_gb']:.1f}, KV {m['kv_gb']:.1f}, overhead {m['overhead_gb']:.1f})"
+def power_table(build: BuildResult) -> Table:
+    t = _table("Power plan")
+    t.add_column("PSU", no_wrap=True)
+    t.add_column("unit", overflow="fold", ratio=1)
+    t.add_column("feeds", overflow="fold")
+    t.add_column("load", justify="right", no_wrap=True)
+    t.add_column("circuit", no_wrap=True)
+    for psu in build.power.psus:
+        unit = psu.id + (f" + {psu.breakout}" if psu.breakout else "")
+        feeds = (["board"] if psu.board else []) + [f"#{k}" for k in psu.feeds]
+        t.add_row(
+            str(psu.number), unit, ", ".join(feeds) or "-", f"{psu.load_w}/{psu.rating_w} W", str(psu.circuit)
         )
-    lines += [f"  assumes: {a}" for a in tp.get("assumptions", [])]
-    lines += [f"  [yellow]warning:[/yellow] {w}" for w in tp.get("warnings", [])]
-    return lines
+    return t
 
 
-def print_build(console: Console, build: dict[str, Any], title: str) -> None:
-    console.rule(f"[bold]{title}")
-    console.print(parts_table(build))
-    if build["pcie"]:
-        console.print(placement_table(build))
-    if build["power"].get("psus"):
+def _print_lines(console: Console, lines: list[str]) -> None:
+    for line in lines:
+        console.print(line, markup=False, overflow="fold")
+
+
+def print_answer(console: Console, build: BuildResult, title: str) -> None:
+    """The headline: cost, cards, VRAM, speed, wall power, how to run it, why this build."""
+    width = console.width
+    console.rule(f"[bold]{escape(title)}", align="left")
+    _print_lines(console, flow(answer_items(build), width))
+    if build.split_hint:
+        _print_lines(console, flow([f"run with: {build.split_hint}"], width))
+    if build.why is not None:
+        binds = [lim.text for lim in build.why.limits if lim.binds]
+        rest = [lim.text for lim in build.why.limits if not lim.binds]
+        if binds:
+            _print_lines(console, flow(["why this build: limited by " + binds[0], *binds[1:]], width))
+        if rest:
+            _print_lines(console, flow(["room left: " + rest[0], *rest[1:]], width))
+        if build.why.next_step:
+            _print_lines(console, flow([f"next step up: {build.why.next_step}"], width))
+    for v in build.violations:
+        console.print(f"[red]breaks:[/red] {escape(v)}", overflow="fold")
+
+
+def print_build(console: Console, build: BuildResult, title: str, verbose: bool = False) -> None:
+    """One build: the answer, then parts, slot map, power plan, link, assumptions and warnings."""
+    width = console.width
+    print_answer(console, build, title)
+    console.print(parts_table(build, width))
+    if build.cards:
+        console.print(slot_table(build))
+    if build.power.psus:
         console.print(power_table(build))
-    for line in totals_lines(build):
-        console.print(line)
-    console.print("[bold]Throughput[/bold]")
-    for line in throughput_lines(build.get("throughput")):
-        console.print(line)
-    rc = build.get("running_cost")
+    facts = [
+        f"aggregate bandwidth {build.aggregate_bandwidth_gbs:,.0f} GB/s",
+        f"sustained {build.power.sustained_w:,} W",
+    ]
+    if build.card_link is not None and build.throughput is None:
+        facts.append(f"card link {build.card_link.text}")  # with a workload, the assumptions say it
+    _print_lines(console, flow(facts, width, indent=""))
+    print_throughput(console, build.throughput, verbose)
+    rc = build.running_cost
     if rc:
-        console.print("[bold]Running cost[/bold]")
-        console.print(
-            f"energy {rc['energy_kwh_per_day']:g} kWh/day (${rc['energy_usd_per_day']:.2f}/day); "
-            f"cost of ownership ${rc['cost_of_ownership_usd']:,.0f}"
-        )
-        if rc["usd_per_million_tokens"] is not None:
-            console.print(
-                f"${rc['usd_per_million_tokens']:.3f} per million tokens; {rc['tokens_per_joule']:g} tokens/J"
-            )
-        if rc["break_even_hours"] is not None:
-            console.print(
-                f"break-even against the cloud price after {rc['break_even_hours']:,.0f} hours of use"
-            )
-        console.print(f"  basis: {rc['basis']}")
-    if build.get("split_hint"):
-        console.print(f"  run with: {build['split_hint']}")
-    for v in build.get("violations", []):
-        console.print(f"[red]breaks:[/red] {v}")
+        items = [
+            f"running cost: {rc.energy_kwh_per_day:g} kWh/day (${rc.energy_usd_per_day:.2f}/day)",
+            f"cost of ownership ${rc.cost_of_ownership_usd:,.0f}",
+        ]
+        if rc.usd_per_million_tokens is not None:
+            items.append(f"${rc.usd_per_million_tokens:.3f} per million tokens")
+        if rc.tokens_per_joule is not None:
+            items.append(f"{rc.tokens_per_joule:g} tokens/J")
+        if rc.break_even_hours is not None:
+            items.append(f"beats the cloud price after {rc.break_even_hours:,.0f} h of use")
+        _print_lines(console, flow(items, width, indent=""))
+        if verbose:
+            _print_lines(console, flow([f"basis: {rc.basis}"], width))
 
 
-def print_result(console: Console, result: dict[str, Any]) -> None:
-    """The whole solve report: best build, then alternatives in brief."""
-    status = result["status"]
-    console.print(
-        f"[bold]status[/bold] {status}   objective {' > '.join(result['objective'])}   "
-        f"solved in {result['solve_seconds']:.2f} s"
-        + (f", gap {result['gap']:.1%}" if result.get("gap") else "")
+def print_throughput(console: Console, tp: Throughput | None, verbose: bool = False) -> None:
+    """Assumptions in one compact block and warnings; memory and derivations only when verbose."""
+    width = console.width
+    if tp is None:
+        console.print("no workload given: no throughput estimate")
+        return
+    head = [f"bound by {tp.bound}", f"max context {tp.max_context:,}"]
+    if tp.max_batch > 1:
+        head.append(f"max batch {tp.max_batch}")
+    assumptions = _counted(tp.assumptions)
+    _print_lines(console, flow(["assumes: " + assumptions[0] if assumptions else "", *head], width, ""))
+    _print_lines(console, flow(assumptions[1:], width))
+    for w in tp.warnings:
+        console.print(f"[yellow]warning:[/yellow] {escape(w)}", overflow="fold")
+    for e in tp.errors:
+        console.print(f"[red]error:[/red] {escape(e)}", overflow="fold")
+    if verbose:
+        extra = [line for line in throughput_lines(tp, verbose=True) if line not in throughput_lines(tp)]
+        _print_lines(console, [f"  {line}" for line in extra])
+
+
+def _counted(lines: list[str]) -> list[str]:
+    """Identical lines once, with how many there were (four identical cards say so once)."""
+    counts: dict[str, int] = {}
+    for line in lines:
+        counts[line] = counts.get(line, 0) + 1
+    return [line if n == 1 else f"{n}x {line}" for line, n in counts.items()]
+
+
+def print_result(console: Console, result: Result, verbose: bool = False) -> None:
+    """The whole solve report: status, the best build, then alternatives in brief."""
+    state = {
+        "optimal": "proven optimal",
+        "feasible": "best found, not proven optimal" + (f" (gap {result.gap:.1%})" if result.gap else ""),
+        "infeasible": "no build exists",
+        "unknown": "no build found",
+    }[result.status]
+    if result.interrupted:
+        state = "interrupted: best build so far, not proven"
+    _print_lines(
+        console,
+        flow([state, f"objective {' > '.join(result.objective)}", f"{result.solve_seconds:.1f} s"], 200, ""),
     )
-    if status == "infeasible":
-        print_explanation(console, result.get("explanation") or {})
+    if result.explanation is not None:
+        print_explanation(console, result.explanation)
         return
-    builds = result["builds"]
-    if not builds:
-        console.print("no build found within the time limit; try --time-limit with more seconds")
+    if not result.builds:
+        console.print(escape(result.message or "no build found"), overflow="fold")
         return
-    print_build(console, builds[0], "Best build")
-    if len(builds) > 1:
-        t = Table(title="Alternatives", title_justify="left")
+    print_build(console, result.builds[0], "Best build", verbose)
+    if len(result.builds) > 1:
+        t = _table("Alternatives")
         for col in ("#", "GPUs", "cost", "VRAM", "decode tok/s"):
-            t.add_column(col)
-        for k, b in enumerate(builds[1:], start=2):
-            gpus = ", ".join(f"{n}x {g}" for g, n in _gpu_counts(b).items()) or b["parts"][0]["id"]
-            tp = b.get("throughput") or {}
+            t.add_column(col, overflow="fold" if col == "GPUs" else "ellipsis", no_wrap=col != "GPUs")
+        for k, b in enumerate(result.builds[1:], start=2):
+            gpus = gpu_summary(b.cards) or (b.build.system or "CPU only")
+            tp = b.throughput
             t.add_row(
                 str(k),
                 gpus,
-                _money(b["total_cost_usd"]),
-                f"{b['vram_gb']:g} GB",
-                _num(tp.get("decode_tokens_per_s")),
+                money(b.total_cost_usd),
+                f"{b.vram_gb:g} GB",
+                num(tp.decode_tokens_per_s if tp else None),
             )
         console.print(t)
 
 
-def _gpu_counts(build: dict[str, Any]) -> dict[str, int]:
-    out: dict[str, int] = {}
-    for row in build["pcie"]:
-        out[row["gpu"]] = out.get(row["gpu"], 0) + 1
-    return out
+def print_estimate(console: Console, est: EstimateResult, verbose: bool = False) -> None:
+    """`planner estimate`: what runs on which devices, the answer, then the compact assumptions."""
+    width = console.width
+    devices = ", ".join(f"{d.name} ({d.kind})" for d in est.devices)
+    _print_lines(console, flow([f"{est.model} at {est.quant} on {devices}"], width, ""))
+    _print_lines(console, flow(speed_items(est), width))
+    for alt in est.would_fit:
+        _print_lines(console, flow([f"would fit: {alt}"], width))
+    print_throughput(console, est, verbose)
 
 
-def print_explanation(console: Console, explanation: dict[str, Any]) -> None:
+def print_explanation(console: Console, explanation: Explanation) -> None:
     console.print("[bold red]No build meets every rule.[/bold red] These rules conflict:")
-    for c in explanation.get("conflict", []):
-        console.print(f"  - {c}")
-    if explanation.get("fixes"):
+    for c in explanation.conflict:
+        console.print(f"  - {escape(c)}", overflow="fold")
+    if explanation.fixes:
         console.print("Smallest changes that make it feasible (any one of them):")
-        for f in explanation["fixes"]:
-            console.print(f"  - {f}")
+        for f in explanation.fixes:
+            console.print(f"  - {escape(f)}", overflow="fold")

@@ -85,7 +85,7 @@ def test_k80_is_two_devices_flagged_unsupported_and_p40_uses_fp32() -> None:
     p40 = device_from_gpu(_card("tesla-p40", "pascal", "shader-fp32", 11.8, 11.8, cuda=True))[0]
     got = estimate([p40], Workload(llm(), quant("q4-0", 4.54)))
     assert any("FP32 rate" in w for w in got.warnings)
-    assert any("FP32 rate 11.8" in a for a in got.assumptions)
+    assert any("FP32 rate 11.8" in a for a in got.assumptions + got.derivation)
 
 
 def test_quant_the_backend_cannot_load_is_an_error(rtx3090: Device) -> None:

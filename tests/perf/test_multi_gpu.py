@@ -57,7 +57,7 @@ def test_slow_link_costs_tensor_parallel(llama70: Llm, rtx3090: Device) -> None:
     x16 = decode_seconds_per_token_tensor_split([rtx3090, rtx3090], work)
     narrow = replace(rtx3090, link_gen=3, link_lanes=1, link_via="chipset")
     x1 = decode_seconds_per_token_tensor_split([rtx3090, narrow], work)
-    bridged = replace(rtx3090, nvlink="NVLink bridge 56 GB/s")
+    bridged = replace(rtx3090, nvlink_gbs=56.0)  # a bridge part joins the two cards
     nv = decode_seconds_per_token_tensor_split([bridged, bridged], work)
     assert nv < x16 < x1
     got = estimate([rtx3090, narrow], work)
