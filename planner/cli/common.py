@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Annotated, Any
@@ -64,8 +65,9 @@ def emit_json(data: Any) -> None:
 
 
 def console() -> Console:
-    """A console for reports on stdout: the terminal's width, or $COLUMNS (80 by default) when piped."""
-    return Console(highlight=False, soft_wrap=False)
+    """A console for reports on stdout: the terminal's width; when piped, $COLUMNS or 160."""
+    width = None if sys.stdout.isatty() or os.environ.get("COLUMNS") else 160
+    return Console(highlight=False, soft_wrap=False, width=width)
 
 
 def note(message: str) -> None:
