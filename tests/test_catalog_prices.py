@@ -76,14 +76,14 @@ def test_parts_rows_carry_a_stale_flag(catalog, default_rules):
 
     rows = summarize(
         Build(system="mac-studio-m3-ultra-80c-512gb"), catalog, Request(budget_usd=20_000), default_rules
-    )["parts"]
+    ).parts
     system = catalog.get("mac-studio-m3-ultra-80c-512gb")
-    assert [r["stale"] for r in rows] == [is_stale(system.price(rows[0]["condition"]))]
+    assert [r.stale for r in rows] == [is_stale(system.price(rows[0].condition))]
 
 
 def test_raised_wired_limit_is_used_only_when_asked(capsys):
     args = ["estimate", "--system", "mac-studio-m3-ultra-80c-512gb", "--model", "deepseek-r1", "--json"]
-    assert run([*args, "--quant", "q4-k-m"]) == 0
+    assert run([*args, "--quant", "q4-k-m"]) == 3  # does not fit: exit 3
     default = capsys.readouterr().out
     assert run([*args, "--quant", "q4-k-m", "--raised-wired-limit"]) == 0
     raised = capsys.readouterr().out
