@@ -102,3 +102,18 @@ def test_raised_limit_needs_a_basis_and_stays_within_memory(catalog):
         type(mac).model_validate({**data, "gpu_memory_raised_basis": ""})
     with pytest.raises(ValidationError, match="between"):
         type(mac).model_validate({**data, "gpu_memory_raised_gb": mac.memory_gb + 1})
+
+
+def test_request_asks_for_the_raised_limit_through_the_workload(catalog, default_rules):
+    from planner.check import summarize
+    from planner.schema.build import Build
+    from planner.schema.request import Request, Workload
+
+    mac = catalog.get("mac-studio-m3-ultra-80c-512gb")
+    build = Build(system=mac.id)
+
+    def vram(raised: bool) -> float:
+        wl = Workload(model="deepseek-r1", raised_wired_limit=raised)
+        return summarize(build, catalog, Request(budget_usd=20_000, workload=wl), default_rules)["vram_gb"]
+
+    assert (vram(False), vram(True)) == (mac.gpu_memory_gb, mac.gpu_memory_raised_gb)
