@@ -114,6 +114,6 @@ def test_request_asks_for_the_raised_limit_through_the_workload(catalog, default
 
     def vram(raised: bool) -> float:
         wl = Workload(model="deepseek-r1", raised_wired_limit=raised)
-        return summarize(build, catalog, Request(budget_usd=20_000, workload=wl), default_rules)["vram_gb"]
+        return summarize(build, catalog, Request(budget_usd=20_000, workload=wl), default_rules).vram_gb
 
     assert (vram(False), vram(True)) == (mac.gpu_memory_gb, mac.gpu_memory_raised_gb)
