@@ -220,6 +220,7 @@ def _known_ids(build: Build, doc: Any, catalog: Catalog) -> None:
     places += [(("psus", i, "id"), p.id, "psu") for i, p in enumerate(build.psus)]
     places += [(("psus", i, "breakout"), p.breakout, "breakout") for i, p in enumerate(build.psus)]
     places += [(("risers", i, "id"), r.id, "riser") for i, r in enumerate(build.risers)]
+    places += [(("bridges", i, "id"), r.id, "bridge") for i, r in enumerate(build.bridges)]
     problems = []
     for loc, pid, kind in places:
         if pid is None:

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from typing import Any
 
 from planner.check.context import Ctx, Violation
-from planner.check.links import card_devices, slot_links
+from planner.check.links import bridged_pairs, card_devices, check_bridges, slot_links
 from planner.check.money import (
     check_budget,
     check_requirements,
@@ -54,6 +54,7 @@ CHECKS: tuple[Callable[[Ctx], list[Violation]], ...] = (
     check_chassis,
     check_slots,
     check_lanes,
+    check_bridges,
     check_cards_fit,
     check_cooling,
     check_psus,
@@ -180,8 +181,10 @@ def _card_link(ctx: Ctx) -> CardLink | None:
         return None
     link = slowest_link(chips)
     kind: Any = link.kind
+    pairs = bridged_pairs(ctx)[0]
     return CardLink(
         kind=kind,
+        bridge=pairs[0][1].id if link.kind == "nvlink" and pairs else None,
         gen=link.gen,
         lanes=link.lanes,
         via=link.via,

@@ -124,4 +124,6 @@ class Ctx:
             add(p.breakout)
         for r in b.risers:
             add(r.id, r.count)
+        for r in b.bridges:
+            add(r.id, r.count)
         return out

@@ -1,12 +1,13 @@
-"""The PCIe link each card actually gets (from the slot map, never the card's own maximum), and the
-throughput model's devices carrying those links."""
+"""The PCIe link each card actually gets (from the slot map, never the card's own maximum), NVLink only
+where a bridge in the build joins two cards, and the throughput model's devices carrying those links."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 from planner import perf
-from planner.check.context import Ctx
+from planner.check.context import Ctx, Violation
+from planner.schema.bridge import Bridge
 
 
 @dataclass(frozen=True)
@@ -44,12 +45,59 @@ def card_devices(ctx: Ctx) -> list[list[perf.Device]]:
     """Per card, the throughput model's device(s) with the link the card really gets.
 
     A card in a narrower or older slot gets that slot's link; a dual-GPU card's chips share it
-    through the card's switch. Cards placed nowhere known keep their own maximum.
+    through the card's switch; two cards joined by a bridge in the build talk over NVLink. Cards
+    placed nowhere known keep their own maximum.
     """
+    bridged = {k: bridge.bandwidth_gbs for pair, bridge in bridged_pairs(ctx)[0] for k in pair}
     out = []
-    for c, link in zip(ctx.cards, slot_links(ctx), strict=True):
+    for k, (c, link) in enumerate(zip(ctx.cards, slot_links(ctx), strict=True)):
         chips = perf.device_from_gpu(ctx.gpu(c))
-        if link.gen is not None:
-            chips = [perf.with_link(d, link.gen, link.lanes, link.via) for d in chips]
+        if link.gen is not None or k in bridged:
+            chips = [perf.with_link(d, link.gen, link.lanes, link.via, bridged.get(k)) for d in chips]
         out.append(chips)
     return out
+
+
+def bridged_pairs(ctx: Ctx) -> tuple[list[tuple[tuple[int, int], Bridge]], list[Violation]]:
+    """Which cards each NVLink bridge in the build joins, and the bridges that join none.
+
+    A bridge joins two cards of the same model whose `nvlink` it fits, sitting directly in slots its
+    spacing apart; each card takes one bridge.
+    """
+    pairs: list[tuple[tuple[int, int], Bridge]] = []
+    problems = []
+    taken: set[int] = set()
+    direct = {c.slot: k for k, c in enumerate(ctx.cards) if c.mount == "direct" and c.slot is not None}
+    for use in ctx.build.bridges:
+        bridge = ctx.part(use.id)
+        if not isinstance(bridge, Bridge):
+            continue  # check_parts_exist names it
+        for _ in range(use.count):
+            pair = next(
+                (
+                    (k, direct[q + bridge.slot_spacing])
+                    for q, k in sorted(direct.items())
+                    if q + bridge.slot_spacing in direct
+                    and {k, direct[q + bridge.slot_spacing]}.isdisjoint(taken)
+                    and ctx.cards[k].id == ctx.cards[direct[q + bridge.slot_spacing]].id
+                    and ctx.gpu(ctx.cards[k]).nvlink in bridge.fits
+                ),
+                None,
+            )
+            if pair is None:
+                problems.append(
+                    Violation(
+                        "NVLink bridge",
+                        f"{bridge.id} joins no pair of cards: it needs two identical cards with nvlink "
+                        f"{' or '.join(bridge.fits)} directly in slots {bridge.slot_spacing} positions apart",
+                    )
+                )
+                continue
+            taken.update(pair)
+            pairs.append((pair, bridge))
+    return pairs, problems
+
+
+def check_bridges(ctx: Ctx) -> list[Violation]:
+    """Every NVLink bridge in the build joins two cards that take it."""
+    return bridged_pairs(ctx)[1]

@@ -25,6 +25,7 @@ def check_parts_exist(ctx: Ctx) -> list[Violation]:
         "psu": [p.id for p in b.psus],
         "breakout": [p.breakout for p in b.psus],
         "riser": [r.id for r in b.risers],
+        "bridge": [r.id for r in b.bridges],
     }
     out = []
     for kind, ids in want.items():

@@ -31,6 +31,7 @@ COLUMNS: dict[str, tuple[str, ...]] = {
         "cooling_capacity_w",
     ),
     "riser": ("riser_kind", "pcie_gen", "lanes", "length_mm"),
+    "bridge": ("generation", "fits", "slot_spacing", "bandwidth_gbs"),
     "psu": ("form", "watts", "watts_low_line", "efficiency", "needs_breakout"),
     "breakout": ("fits_families", "max_w"),
     "llm": ("params_b", "active_params_b", "layers", "kv_heads", "head_dim", "max_context"),
@@ -93,10 +94,10 @@ def list_cmd(
         if not rows:
             continue
         table = Table(title=f"{k} ({len(rows)})", title_justify="left")
-        for col in ("id", "name", *COLUMNS[k], "price"):
+        for col in ("id", "name", *COLUMNS.get(k, ()), "price"):
             table.add_column(col, overflow="fold")
         for e in rows:
-            table.add_row(e.id, e.name, *(_cell(getattr(e, c)) for c in COLUMNS[k]), _price_cell(e))
+            table.add_row(e.id, e.name, *(_cell(getattr(e, c)) for c in COLUMNS.get(k, ())), _price_cell(e))
         out.print(table)
 
 

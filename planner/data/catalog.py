@@ -211,6 +211,20 @@ def cross_check(cat: Catalog) -> list[Problem]:
                         "add a CPU of one of them or fix the series names",
                     )
                 )
+    links = {g.nvlink for g in cat.of_kind("gpu")}
+    for bridge in cat.of_kind("bridge"):
+        for f in bridge.fits:
+            if f not in links:
+                o = cat.origins[bridge.id]
+                problems.append(
+                    Problem(
+                        o.file,
+                        o.line,
+                        f"{bridge.id}.fits",
+                        f"no GPU has nvlink {f!r}",
+                        nearest(f, links) or "use a GPU's nvlink value",
+                    )
+                )
     families = {f for b in cat.of_kind("breakout") for f in b.fits_families}
     for p in cat.of_kind("psu"):
         if p.needs_breakout and p.family not in families:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from planner import perf
 from planner.perf.placement import Placement, Share, memory_rows
@@ -101,10 +102,64 @@ def cpu_coeff(cpu: Cpu, sockets: int, ram_gb: float, wl: perf.Workload) -> Layer
     return LayerCoeff(cap, round(dec * NS), round(pre * NS), round(bat * NS), 0, problem)
 
 
-def tensor_coeffs(gpu: Gpu, wl: perf.Workload, max_cards: int) -> dict[int, tuple[int, int, int]]:
-    """For each card count N that can run tensor parallel and fits: (decode, prefill, batch-step) ns."""
-    out: dict[int, tuple[int, int, int]] = {}
+# Inverse link bandwidth: femtoseconds per byte (1e6 / GB/s) for layer-split hops, attoseconds per byte
+# (1e9 / GB/s) for tensor-parallel all-reduces, whose hundreds of MB per prompt make a femtosecond per
+# byte worth 100 ns. Tensor time coefficients per attosecond/byte are kept x1e12 (INV_SCALE) as integers;
+# the model picks its own scale for each constraint (planner/model/links.py).
+FS_PER_BYTE = 1e6
+AS_PER_BYTE = 1e9
+INV_SCALE = 10**12
+NO_BRIDGE = 10**15
+
+
+def inv_bandwidth(gbs: float, per_byte: float = FS_PER_BYTE) -> int:
+    """A link's inverse bandwidth (fs or as per byte), rounded up: the model never overstates a link."""
+    return math.ceil(per_byte / gbs)
+
+
+class TensorCoeff(NamedTuple):
+    """Times in ns of N cards in tensor parallel (decode, prefill, batch step) as the throughput model's
+    linear function of the link: base + per_inv x the slowest link's as/byte / INV_SCALE, plus the chipset's
+    extra latency, or the time over an NVLink bridge (NO_BRIDGE when none fits). Lower is better in every
+    field, which is how dominance pruning compares them."""
+
+    decode: int
+    prefill: int
+    batch: int
+    decode_per_inv: int
+    prefill_per_inv: int
+    batch_per_inv: int
+    decode_chipset: int
+    prefill_chipset: int
+    batch_chipset: int
+    decode_nvlink: int
+    prefill_nvlink: int
+    batch_nvlink: int
+
+
+def _tensor_times(devices: list[perf.Device], wl: perf.Workload) -> tuple[float, float, float]:
+    """(decode, prefill, batch-step) seconds of these devices in tensor parallel, links as they carry."""
+    rcs = [(d, choose_runtime(d, wl.backend, wl.runtime)) for d in devices]
+    placement = perf.placement.place(rcs, wl, "tensor", "none", None)
+    dctx = perf.decode.decode_context(wl)
+    dec = perf.step_seconds(placement, wl, dctx, 1)[0]
+    pre = perf.prefill_seconds(placement, wl) if wl.prompt else 0.0
+    bat = perf.step_seconds(placement, wl, dctx, wl.batch)[0]
+    return dec, pre, bat
+
+
+def tensor_coeffs(
+    gpu: Gpu, wl: perf.Workload, max_cards: int, nvlink_gbs: float | None = None
+) -> dict[int, TensorCoeff]:
+    """For each card count N that can run tensor parallel and fits, its times as a function of the link.
+
+    The link terms are read off the throughput model (two bandwidths, a chipset slot, a bridge) rather than
+    re-derived, so the solver optimises the same physics the checker recomputes.
+    """
+    out: dict[int, TensorCoeff] = {}
     chips = perf.device_from_gpu(gpu)
+    own = perf.pcie_gbs(chips[0])
+    narrow_gen = min(3, gpu.pcie_gen)
     for n in range(2, max_cards + 1):
         devices = chips * n
         if perf.tensor_split_problem(wl, len(devices)):
@@ -116,9 +171,22 @@ def tensor_coeffs(gpu: Gpu, wl: perf.Workload, max_cards: int) -> dict[int, tupl
         rows = memory_rows(placement, wl, wl.context_tokens, wl.batch)
         if not perf.placement.fits(rows):
             continue
-        dctx = perf.decode.decode_context(wl)
-        dec = perf.step_seconds(placement, wl, dctx, 1)[0]
-        pre = perf.prefill_seconds(placement, wl) / max(1, wl.prompt) * wl.prompt if wl.prompt else 0.0
-        bat = perf.step_seconds(placement, wl, dctx, wl.batch)[0]
-        out[n] = (round(dec * NS), round(pre * NS), round(bat * NS))
+        fast = _tensor_times(devices, wl)
+        narrow = [perf.with_link(d, narrow_gen, 1, None) for d in devices]
+        slow = _tensor_times(narrow, wl)
+        chipset = _tensor_times([perf.with_link(d, None, None, "chipset") for d in devices], wl)
+        d_inv = AS_PER_BYTE / perf.pcie_gbs(narrow[0]) - AS_PER_BYTE / own
+        per_inv = [(b - a) / d_inv for a, b in zip(fast, slow, strict=True)]  # seconds per as/byte
+        base = [a - k * AS_PER_BYTE / own for a, k in zip(fast, per_inv, strict=True)]
+        bridged = (
+            _tensor_times([perf.with_link(d, None, None, None, nvlink_gbs) for d in devices], wl)
+            if nvlink_gbs and n * len(chips) == 2
+            else None
+        )
+        out[n] = TensorCoeff(
+            *(round(x * NS) for x in base),
+            *(math.ceil(k * NS * INV_SCALE) for k in per_inv),
+            *(math.ceil((c - a) * NS) for a, c in zip(fast, chipset, strict=True)),
+            *((math.ceil(x * NS) for x in bridged) if bridged else (NO_BRIDGE,) * 3),
+        )
     return out

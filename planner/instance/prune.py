@@ -65,7 +65,7 @@ def gpu_key(
     opt: Any,
     rules: Rules,
     coeff: Any = None,
-    tensor: dict[int, tuple[int, int, int]] | None = None,
+    tensor: dict[int, Any] | None = None,
     by_vendor: bool = False,
 ) -> tuple:
     g = opt.entry
@@ -90,7 +90,10 @@ def gpu_key(
         # With a vendor rule, a card may only stand in for one of its own vendor.
         (g.vendor.lower() if by_vendor else "", 0),
         (g.requires_bifurcation, -1),
-        (g.nvlink != "none", 0),
+        # Which NVLink bridge fits, and the card's own PCIe link: both bound the link between cards.
+        (g.nvlink, 0),
+        (g.pcie_gen, 1),
+        (g.pcie_lanes, 1),
     ]
     if coeff is not None:
         key += [
@@ -109,7 +112,7 @@ def gpu_key(
 class _TensorSet:
     """Tensor-parallel options compare as: every card count the other runs, this runs at least as fast."""
 
-    def __init__(self, options: dict[int, tuple[int, int, int]]) -> None:
+    def __init__(self, options: dict[int, Any]) -> None:
         self.options = options
 
     def __lt__(self, other: _TensorSet) -> bool:

@@ -123,9 +123,10 @@ class Instance:
     risers: dict[tuple[str, int], Priced]
     bifurcation: Priced | None
     systems: list[Priced]
+    bridges: list[Priced] = field(default_factory=list)
     workload: Any = None
     coeff: dict[str, Any] = field(default_factory=dict)
-    tensor: dict[str, dict[int, tuple[int, int, int]]] = field(default_factory=dict)
+    tensor: dict[str, dict[int, Any]] = field(default_factory=dict)  # n -> coeffs.TensorCoeff
     notes: list[str] = field(default_factory=list)
 
     @property
@@ -227,6 +228,8 @@ def resolve(catalog: Catalog, request: Request, rules: Rules, prune: bool = True
     risers = _cheapest_risers(priced("riser"), rules)
     bif = [r for r in priced("riser") if r.entry.riser_kind == "bifurcation-card" and r.entry.outputs >= 2]
     systems = priced("system") if request.require.systems else []
+    links = {g.entry.nvlink for g in gpus}
+    bridges = [b for b in priced("bridge") if links.intersection(b.entry.fits)]
     workload, coeff, tensor = None, {}, {}
     if request.workload is not None:
         from planner.instance.coeffs import gpu_coeff, perf_workload, tensor_coeffs
@@ -235,7 +238,9 @@ def resolve(catalog: Catalog, request: Request, rules: Rules, prune: bool = True
         for g in gpus:
             coeff[g.id] = gpu_coeff(g.entry, workload)
             if request.workload.split != "layer":
-                tensor[g.id] = tensor_coeffs(g.entry, workload, request.require.max_gpus)
+                tensor[g.id] = tensor_coeffs(
+                    g.entry, workload, request.require.max_gpus, bridge_gbs(bridges, g.entry)
+                )
     if prune:
         keep = _protected(rules, owned)
         gpus = keep_undominated(
@@ -280,10 +285,17 @@ def resolve(catalog: Catalog, request: Request, rules: Rules, prune: bool = True
         risers=risers,
         bifurcation=min(bif, key=lambda r: r.price_usd or 0) if bif else None,
         systems=systems,
+        bridges=bridges,
         workload=workload,
         coeff=coeff,
         tensor=tensor,
     )
+
+
+def bridge_gbs(bridges: list[Priced], gpu: Any) -> float | None:
+    """One-way GB/s of the fastest NVLink bridge that fits this card (the model buys only those)."""
+    fits = [b.entry.bandwidth_gbs for b in bridges if gpu.nvlink in b.entry.fits]
+    return max(fits) if fits else None
 
 
 def _memory_options(plat: PlatformOpt, dimms: list[Priced], rules: Rules) -> list[MemoryOpt]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from planner.model.core import BuildModel
+from planner.model.links import nvlink_bridges
 from planner.model.money import fits_budget
 from planner.model.placement import cards_fit_chassis, cards_in_slots, one_platform
 from planner.model.power import (
@@ -25,6 +26,7 @@ RULES: tuple[Callable[[BuildModel], None], ...] = (
     power_within_psu_capacity,
     enough_connectors,
     within_wall_circuits,
+    nvlink_bridges,
     fits_budget,
     gpu_requirements,
     cooling_sufficient,
@@ -34,7 +36,7 @@ RULES: tuple[Callable[[BuildModel], None], ...] = (
 
 def build_model(inst: object, split: str = "layer") -> BuildModel:
     """A BuildModel with every rule applied (and the workload rules when the request has a workload)."""
-    bm = BuildModel(inst)  # type: ignore[arg-type]
+    bm = BuildModel(inst, split=split)  # type: ignore[arg-type]
     for rule in RULES:
         rule(bm)
     if bm.inst.request.workload is not None:

@@ -97,6 +97,12 @@ class BuildModel:
     layers: list[Any] = field(default_factory=list)
     cpu_layers: Any = None
     tensor: dict[tuple[int, int], Any] = field(default_factory=dict)
+    # Set by the link rules (planner/model/links.py): the split this model is for, the slowest link's
+    # variables, NVLink bridges that may be bought {id: (var, priced)}, tensor choices per option.
+    split: str = "layer"
+    link: Any = None
+    bridges: dict[str, tuple[Any, Any]] = field(default_factory=dict)
+    tensor_pairs: dict[int, list[tuple[int, Any]]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         inst, m = self.inst, self.m

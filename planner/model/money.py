@@ -41,6 +41,8 @@ def part_counts(bm: BuildModel) -> dict[str, list[tuple[Any, Any]]]:
         if card and r:
             add(card.id, v, card.price_usd)
             add(r.id, v * card.entry.outputs, r.price_usd)
+    for beta, bridge in bm.bridges.values():
+        add(bridge.id, beta, bridge.price_usd)
     for (b, k), v in bm.slots.port.items():
         port = inst.boards[b].entry.ports[k]
         r = riser_for(bm, b, port.kind, port.gen)

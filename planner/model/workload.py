@@ -5,7 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from planner.instance.coeffs import LayerCoeff, cpu_coeff, tensor_coeffs
+from planner.instance.resolve import bridge_gbs
 from planner.model.core import BuildModel
+from planner.model.links import bridge_pairs, layer_hops, tensor_link
 
 TIME_KEYS = ("decode", "prefill", "batch")
 
@@ -43,9 +45,7 @@ def model_fits_memory(bm: BuildModel, split: str) -> None:
                 m.Add(g.n[i] == 0)
             placed.append(v)
             _add_times(times, v, c)
-        hop = max((c.hop_ns for c in bm.coeff.values()), default=0)
-        times["decode"].append(hop * (bm.gpu_count - 1) + hop * no_gpu)
-        times["batch"].append(hop * (bm.gpu_count - 1) + hop * no_gpu)
+        layer_hops(bm, wl, times)
     cpu_layers = m.NewIntVar(0, layers, "layers[cpu]")
     bm.cpu_layers = cpu_layers
     placed.append(cpu_layers)
@@ -106,18 +106,20 @@ def _tensor(bm: BuildModel, wl: object, times: dict[str, list], placed: list) ->
     choice = []
     bm.tensor = {}
     for i, opt in enumerate(inst.gpus):
-        options = inst.tensor.get(opt.id) or tensor_coeffs(opt.entry, wl, bm.max_gpus)  # type: ignore[arg-type]
+        options = inst.tensor.get(opt.id)
+        if options is None:
+            gbs = bridge_gbs(inst.bridges, opt.entry)
+            options = tensor_coeffs(opt.entry, wl, bm.max_gpus, gbs)  # type: ignore[arg-type]
         picks = []
-        for n, (dec, pre, bat) in options.items():
+        for n, c in options.items():
             y = m.NewBoolVar(f"tensor[{opt.id}x{n}]")
             bm.tensor[(i, n)] = y
             picks.append(y * n)
             choice.append(y)
-            times["decode"].append(y * dec)
-            times["prefill"].append(y * pre)
-            times["batch"].append(y * bat)
+            tensor_link(bm, i, n, y, c, times)
         m.Add(g.n[i] == sum(picks))
     m.Add(sum(choice) <= 1)
+    bridge_pairs(bm)
     placed.append(layers * sum(choice))
 
 

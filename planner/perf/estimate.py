@@ -93,7 +93,7 @@ def _device_warnings(devices: list[Device], workload: Workload) -> list[str]:
                 f"{d.name}: FP16 is crippled or absent on {d.architecture}; prompt speed uses the "
                 f"FP32 rate ({d.fp32_tflops:g} TFLOP/s)"
             )
-        if len(devices) > 1 and d.link_via == "chipset":
+        if len(devices) > 1 and d.link_via == "chipset" and d.nvlink_gbs is None:
             out.append(f"{d.name}: on chipset lanes; card-to-card traffic shares the chipset uplink")
         if workload.quant.needs_fp8_hardware and d.family not in ("ada", "hopper", "blackwell"):
             out.append(

@@ -6,6 +6,7 @@ from typing import Annotated
 
 from pydantic import Field, TypeAdapter
 
+from planner.schema.bridge import Bridge
 from planner.schema.common import Entry, Part, Price
 from planner.schema.compute import Cpu, Gpu, PowerConnectors, Software, System
 from planner.schema.llm import Llm, Quant
@@ -14,13 +15,26 @@ from planner.schema.power import Breakout, Psu
 from planner.schema.software import Runtime
 
 CatalogEntry = Annotated[
-    Gpu | Cpu | System | Board | Server | Memory | Chassis | Riser | Psu | Breakout | Llm | Quant | Runtime,
+    Gpu
+    | Cpu
+    | System
+    | Board
+    | Server
+    | Memory
+    | Chassis
+    | Riser
+    | Bridge
+    | Psu
+    | Breakout
+    | Llm
+    | Quant
+    | Runtime,
     Field(discriminator="kind"),
 ]
 ENTRY_ADAPTER: TypeAdapter[CatalogEntry] = TypeAdapter(CatalogEntry)
 KINDS: dict[str, type[Entry]] = {
     cls.model_fields["kind"].annotation.__args__[0]: cls  # type: ignore[union-attr]
-    for cls in (Gpu, Cpu, System, Board, Server, Memory, Chassis, Riser, Psu, Breakout, Llm, Quant, Runtime)
+    for cls in (Gpu, Cpu, System, Board, Server, Memory, Chassis, Riser, Bridge, Psu, Breakout, Llm, Quant, Runtime)
 }
 
 __all__ = [
@@ -28,6 +42,7 @@ __all__ = [
     "KINDS",
     "Board",
     "Breakout",
+    "Bridge",
     "CatalogEntry",
     "Chassis",
     "Cpu",

@@ -62,6 +62,9 @@ class Build(Strict):
     gpus: tuple[GpuUse, ...] = Field(default=(), description="GPU cards.")
     psus: tuple[PsuUse, ...] = Field(default=(), description="PSUs (none for servers and systems).")
     risers: tuple[PartCount, ...] = Field(default=(), description="Risers, cable kits, bifurcation cards.")
+    bridges: tuple[PartCount, ...] = Field(
+        default=(), description="NVLink bridges, each joining two identical cards in slots its spacing apart."
+    )
     cpu_layers: NonNegativeInt = Field(default=0, description="Model layers kept in system RAM.")
     split: Literal["layer", "tensor"] = Field(default="layer", description="Multi-GPU split mode.")
     runtime: Api | None = Field(

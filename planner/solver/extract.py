@@ -86,6 +86,7 @@ def extract_build(solver: Any, bm: BuildModel, split: str) -> Build:
         gpus=tuple(GpuUse(**c) for c in placed),
         psus=tuple(psus),
         risers=tuple(PartCount(id=r, count=n) for r, n in sorted(risers.items())),
+        bridges=tuple(PartCount(id=b) for b, (v, _) in sorted(bm.bridges.items()) if val(v)),
         cpu_layers=val(bm.cpu_layers) if bm.cpu_layers is not None else 0,
         split=split if len(placed) > 1 else "layer",
     )

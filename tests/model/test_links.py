@@ -1,0 +1,112 @@
+"""The link between cards: the model's times over the slowest link in use equal the checker's, layer
+hops included; an NVLink bridge is bought only where tensor parallel gains from it, and only counts when
+it joins two cards at its spacing."""
+
+import pytest
+from tiny import base_parts, board, gpu, make_catalog, request, rules, solve_checked
+
+from planner.check.context import Ctx
+from planner.check.links import card_devices
+from planner.check.workload import check_workload, estimate_build
+from planner.perf.links import slowest_link
+from planner.schema.build import Build
+
+TENSOR = {"model": "llama-2-7b", "quant": "awq-4bit-g128", "backend": "vllm", "split": "tensor", "context": 2048}
+LAYER = {"model": "llama-2-7b", "quant": "q4_0", "context": 2048}
+BRIDGE = {
+    "kind": "bridge",
+    "id": "bridge-a",
+    "name": "test bridge",
+    "vendor": "Test",
+    "source": "test fixture",
+    "generation": "nvlink-3",
+    "fits": ["nvlink-test"],
+    "slot_spacing": 2,
+    "bandwidth_gbs": 56.25,
+    "prices": [{"usd": 80, "date": "2025-01-01", "condition": "new"}],
+}
+SLOTS = {
+    "fast": [{"position": p, "size": 16, "lanes": 16, "gen": 4, "link": "cpu"} for p in (1, 3)],
+    "narrow": [
+        {"position": 1, "size": 16, "lanes": 16, "gen": 4, "link": "cpu"},
+        {"position": 3, "size": 16, "lanes": 4, "gen": 3, "link": "chipset"},
+    ],
+    "old": [{"position": p, "size": 16, "lanes": 8, "gen": 3, "link": "cpu"} for p in (1, 3)],
+}
+
+
+def _catalog(slots, *extra):
+    parts = [p for p in base_parts() if p["kind"] != "board"]
+    return make_catalog([*parts, board(slots=slots), *extra], with_models=True)
+
+
+def _checker_times(cat, req, build):
+    ctx = Ctx(cat, req, rules(), build)
+    est = estimate_build(ctx)
+    return 1e9 / est.decode_tokens_per_s, 1e9 * req.workload.prompt / est.prefill_tokens_per_s
+
+
+@pytest.mark.parametrize("slots", list(SLOTS), ids=list(SLOTS))
+@pytest.mark.parametrize("workload", [TENSOR, LAYER], ids=["tensor", "layer"])
+def test_model_times_equal_the_checker_over_the_link_in_use(slots, workload):
+    cat = _catalog(SLOTS[slots], gpu("card", usd=500))
+    req = request(workload=workload, objective=["decode", "cost"], require={"min_gpus": 2, "max_gpus": 2})
+    out = solve_checked(cat, req, rules())
+    build, values = out.builds[0], out.values[0]
+    decode, prefill = _checker_times(cat, req, build)
+    # Link terms are rounded up; per-layer coefficients are rounded to the ns (32 layers here).
+    assert decode - 16 <= values["decode"] <= decode + 20
+    if "prefill" in values:
+        assert prefill - 16 <= values["prefill"] <= prefill + 20
+
+
+def test_bridge_is_bought_for_tensor_parallel_and_makes_it_faster():
+    cat = _catalog(SLOTS["fast"], gpu("card", usd=500, nvlink="nvlink-test"), BRIDGE)
+    req = request(workload=TENSOR, objective=["decode", "cost"], require={"min_gpus": 2, "max_gpus": 2})
+    build = solve_checked(cat, req, rules()).builds[0]
+    assert [b.id for b in build.bridges] == ["bridge-a"]
+    assert sorted(c.slot for c in build.gpu_cards()) == [1, 3]
+    chips = [d for per in card_devices(Ctx(cat, req, rules(), build)) for d in per]
+    assert slowest_link(chips).kind == "nvlink"
+    bridged, _ = _checker_times(cat, req, build)
+    plain, _ = _checker_times(cat, req, build.model_copy(update={"bridges": ()}))
+    assert bridged < plain
+
+
+def test_no_bridge_for_layer_split_or_cards_it_does_not_fit():
+    cat = _catalog(SLOTS["fast"], gpu("card", usd=500, nvlink="nvlink-test"), BRIDGE)
+    req = request(workload=LAYER, objective=["decode", "cost"], require={"min_gpus": 2, "max_gpus": 2})
+    assert solve_checked(cat, req, rules()).builds[0].bridges == ()
+    cat = _catalog(SLOTS["fast"], gpu("card", usd=500, nvlink="other"), BRIDGE)
+    req = request(workload=TENSOR, objective=["decode", "cost"], require={"min_gpus": 2, "max_gpus": 2})
+    assert solve_checked(cat, req, rules()).builds[0].bridges == ()
+
+
+def _hand_build(positions, bridges=(("bridge-a", 1),)):
+    return Build.model_validate(
+        {
+            "board": "board-a",
+            "cpu": "cpu-a",
+            "memory": {"id": "dimm-a", "count": 8},
+            "chassis": "tower-a",
+            "psus": [{"id": "psu-a"}],
+            "gpus": [{"id": "card", "slot": q, "mount": "direct", "psu": 1} for q in positions],
+            "bridges": [{"id": b, "count": n} for b, n in bridges],
+        }
+    )
+
+
+def test_a_bridge_counts_only_between_cards_at_its_spacing():
+    slots = [{"position": p, "size": 16, "lanes": 16, "gen": 4, "link": "cpu"} for p in (1, 3, 5)]
+    cat = _catalog(slots, gpu("card", usd=500, nvlink="nvlink-test"), BRIDGE)
+    req = request(workload=TENSOR, require={"min_gpus": 2})
+    ok = Ctx(cat, req, rules(), _hand_build([1, 3]))
+    assert slowest_link([d for per in card_devices(ok) for d in per]).kind == "nvlink"
+    far = Ctx(cat, req, rules(), _hand_build([1, 5]))
+    assert slowest_link([d for per in card_devices(far) for d in per]).kind == "pcie"
+    from planner.check import check_build
+
+    broken = [str(v) for v in check_build(far.build, cat, req, rules())]
+    assert any(v.startswith("NVLink bridge: bridge-a joins no pair") for v in broken), broken
+    assert not [v for v in check_build(ok.build, cat, req, rules()) if "NVLink" in str(v)]
+    assert check_workload(ok) == []
