@@ -64,8 +64,12 @@ def solve_problem(
     workers: int = 1,
     seed: int = 0,
     log: bool = False,
+    next_step: bool = False,
 ) -> Result:
-    """Solve, compare with whole systems, explain infeasibility; every figure from the checker."""
+    """Solve, compare with whole systems, explain infeasibility; every figure from the checker.
+
+    With next_step, solve once more with the first binding limit moved a step and say what it buys.
+    """
     from planner.instance.resolve import resolve
     from planner.solver.explain import explain
     from planner.solver.solve import Params, solve
@@ -96,7 +100,7 @@ def solve_problem(
             f"--time-limit {max(60, round(time_limit_s * 4))}"
         )
     objective = list(problem.request.objectives())
-    return Result(
+    result = Result(
         status=status,  # type: ignore[arg-type]
         proven=status == "optimal",
         interrupted=interrupted,
@@ -109,6 +113,14 @@ def solve_problem(
         explanation=explanation,
         message=message,
     )
+    if next_step and result.best is not None and result.best.why is not None:
+        from planner.advice import next_step as step_up
+
+        args = {"time_limit_s": time_limit_s, "workers": workers, "seed": seed}
+        reasons = result.best.why.model_copy(update={"next_step": step_up(problem, result, **args)})
+        best = result.best.model_copy(update={"why": reasons})
+        result = result.model_copy(update={"builds": [best, *result.builds[1:]]})
+    return result
 
 
 def objective_values(build: BuildResult, objective: Sequence[str]) -> dict[str, float]:
@@ -143,6 +155,7 @@ def estimate_result(
     """`planner estimate` as a typed result; when the model does not fit, the nearest setups that would
     (the longest context at this quant, a smaller quant from `quants`, more of the same card)."""
     from planner import perf
+    from planner.advice import would_fit
     from planner.check.workload import throughput_result
 
     est = perf.estimate(devices, workload, host)
@@ -154,33 +167,8 @@ def estimate_result(
         model=workload.model.id,
         quant=workload.quant.id,
         devices=[DeviceLine(name=d.name, kind=d.kind) for d in shown],
-        would_fit=[] if est.fits else _would_fit(devices, workload, host, est, quants),
+        would_fit=[] if est.fits else would_fit(devices, workload, host, est, quants),
     )
-
-
-def _would_fit(devices: list[Any], wl: Any, host: Any, est: Any, quants: Sequence[Any]) -> list[str]:
-    from dataclasses import replace
-
-    from planner import perf
-
-    out = []
-    asked = wl.context_tokens
-    if 0 < est.max_context < asked:
-        out.append(f"context {est.max_context:,} tokens (asked {asked:,}) at {wl.quant.id}")
-    smaller = sorted(
-        (q for q in quants if q.bits_per_weight < wl.quant.bits_per_weight and wl.backend in q.backends),
-        key=lambda q: -q.bits_per_weight,
-    )
-    for q in smaller:
-        if perf.estimate(devices, replace(wl, quant=q), host).fits:
-            out.append(f"quant {q.id} ({q.bits_per_weight:g} bits/weight) at {asked:,} tokens")
-            break
-    if devices and all(d.kind == "gpu" and d.id == devices[0].id for d in devices):
-        for n in range(len(devices) + 1, 17):
-            if perf.estimate([devices[0]] * n, wl, host).fits:
-                out.append(f"{n} x {devices[0].name} at {wl.quant.id}")
-                break
-    return out
 
 
 def check_problem(build_path: Path | str, problem: Problem) -> CheckResult:

@@ -95,3 +95,17 @@ def test_check_problem_reports_the_same_numbering_as_the_file(tmp_path, catalog,
     checked = check_problem(path, Problem(catalog, Request(budget_usd=100_000), default_rules))
     assert [c.psu for c in checked.build.cards] == [2, 1]
     assert {p.number: p.feeds for p in checked.build.power.psus} == {1: [2], 2: [1]}
+
+
+def test_next_step_solves_again_with_the_binding_limit_moved():
+    from tiny import base_parts, gpu, make_catalog, rules
+
+    cat = make_catalog([*base_parts(), gpu("small", usd=400, memory_gb=16), gpu("big", usd=600, memory_gb=48)])
+    # The platform costs $780: $1,200 buys the 16 GB card and leaves $20.
+    problem = Problem(cat, Request(budget_usd=1_200, require={"max_gpus": 1}), rules())
+    result = solve_problem(problem, next_step=True)
+    assert result.best.gpu_count == 1 and result.best.vram_gb == 16
+    binding = [lim.name for lim in result.best.why.limits if lim.binds]
+    assert binding[0] == "budget"
+    # A quarter more budget ($1,500) buys the 48 GB card.
+    assert result.best.why.next_step == "with $1,500 (+$300): 1x big, $1,380, VRAM 16.0 -> 48.0 GB"

@@ -48,6 +48,12 @@ def solve(
     sheet: Annotated[
         Path | None, typer.Option("--sheet", help="Write a build sheet of the best build (.md or .html).")
     ] = None,
+    next_step: Annotated[
+        bool,
+        typer.Option(
+            "--next-step", help="Solve once more with the binding limit moved a step: what would it buy?"
+        ),
+    ] = False,
     save_build: Annotated[
         Path | None,
         typer.Option("--save-build", help="Write the best build as a build file (.yaml) for `planner check`."),
@@ -65,7 +71,9 @@ def solve(
     if save_build is not None:
         files.check_output(save_build, "--save-build", buildfile.SUFFIXES)
     problem = load_problem(request, catalog or (), prices or (), constraints or ())
-    result = solve_problem(problem, time_limit_s=time_limit, top=top, workers=workers, seed=seed, log=log)
+    result = solve_problem(
+        problem, time_limit_s=time_limit, top=top, workers=workers, seed=seed, log=log, next_step=next_step
+    )
     best = result.best
     if best is not None and sheet is not None:
         sheets.write_sheet(best, f"rig-planner build sheet: {request.stem}", sheet)
