@@ -108,6 +108,15 @@ def _peak_name(device: Device, peak: str) -> str:
     return f"FP16 peak {device.fp16_tflops:g} TFLOP/s ({device.fp16_basis})"
 
 
+def _role(share: Any, placement: Placement) -> str:
+    """What a device is and does: a gpu / system / cpu running the model, or a CPU holding offloaded
+    layers or experts beside GPUs."""
+    helpers = [s for s in placement.shares if s.role == "gpu" and s.layers_share > 0]
+    if share.role == "gpu" or not helpers:
+        return str(share.device.kind)
+    return f"{share.device.kind}, offloaded {'experts' if share.role == 'host-experts' else 'layers'}"
+
+
 def _assumptions(
     placement: Placement, workload: Workload, multi: list[Device]
 ) -> tuple[list[str], list[str]]:
@@ -122,7 +131,7 @@ def _assumptions(
     for s in placement.shares:
         dec = lookup(s.runtime.key, s.device, "decode")
         pro = lookup(s.runtime.key, s.device, "prompt")
-        label = f"{s.device.name} ({s.device.kind if s.role == 'gpu' else s.role}"
+        label = f"{s.device.name} ({_role(s, placement)}"
         out.append(f"{label}): {s.layers_share:.0%} of layers on {s.runtime.key}")
         derivation.append(
             f"{label}, {s.layers_share:.0%} of layers): {s.runtime.key}; "

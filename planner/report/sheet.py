@@ -160,6 +160,13 @@ def warnings(build: BuildResult) -> list[str]:
             "Chipset lanes: cards behind the chipset share its uplink; fine for layer split, slow for tensor "
             "parallel."
         )
+    link = build.card_link
+    if link is not None and link.kind == "nvlink":
+        slots = " and ".join(str(c.slot) for c in rows if c.mount == "direct")
+        out.append(
+            f"NVLink: fit the {link.bridge} across the cards in slots {slots} after both are seated; "
+            f"the cards then exchange tensor-parallel traffic at {link.gbs:g} GB/s each way."
+        )
     if build.throughput is not None:
         out.extend(build.throughput.warnings)
     return out

@@ -117,10 +117,9 @@ def print_build(console: Console, build: BuildResult, title: str, verbose: bool 
         console.print(slot_table(build))
     if build.power.psus:
         console.print(power_table(build))
-    facts = [
-        f"aggregate bandwidth {build.aggregate_bandwidth_gbs:,.0f} GB/s",
-        f"sustained {build.power.sustained_w:,} W",
-    ]
+    facts = [f"sustained {build.power.sustained_w:,} W"]
+    if build.aggregate_bandwidth_gbs:
+        facts.insert(0, f"aggregate bandwidth {build.aggregate_bandwidth_gbs:,.0f} GB/s")
     if build.card_link is not None and build.throughput is None:
         facts.append(f"card link {build.card_link.text}")  # with a workload, the assumptions say it
     _print_lines(console, flow(facts, width, indent=""))
