@@ -317,3 +317,18 @@ def test_internal_error_exits_4_with_a_log(capsys, tmp_path, monkeypatch):
     monkeypatch.setattr(api, "solve_problem", broken)
     code, _, err = call(capsys, "solve", str(_request(tmp_path)))
     assert code == 4 and "please report" in err.lower() and "Traceback" not in err
+
+
+def test_output_that_cannot_be_written_exits_1(capsys, monkeypatch):
+    import errno
+    import io
+    import sys
+
+    class Full(io.StringIO):
+        def write(self, text):
+            raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(sys, "stdout", Full())
+    code = run(["schema", "request"])
+    err = capsys.readouterr().err
+    assert code == 1 and "cannot write: No space left on device" in err and "internal error" not in err
