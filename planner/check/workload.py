@@ -107,12 +107,20 @@ def check_workload(ctx: Ctx) -> list[Violation]:
     return out
 
 
+SPEEDS = tuple(
+    f"{name}{edge}"
+    for name in ("decode_tokens_per_s", "prefill_tokens_per_s", "batch_tokens_per_s", "ttft_s")
+    for edge in ("", "_conservative")
+)
+
+
 def throughput_result(est: perf.Estimate | None) -> Throughput | None:
     """The estimate as the typed result shows it: no speeds headlined for a model that does not fit."""
     if est is None:
         return None
     data = est.to_json()
     if not est.fits:
-        for key in ("decode_tokens_per_s", "prefill_tokens_per_s", "ttft_s", "batch_tokens_per_s"):
-            data[key] = None
+        for key in SPEEDS:
+            if key in data:
+                data[key] = None
     return Throughput.model_validate(data)

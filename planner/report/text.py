@@ -38,9 +38,15 @@ def speed_items(tp: Throughput) -> list[str]:
         return ["no runtime runs it: " + "; ".join(tp.errors)]
     d = tp.decode_tokens_per_s
     band = tp.uncertainty
-    rng = f" (likely {d * band.low:,.1f}-{d * band.high:,.1f})" if band.low else ""
+    if tp.decode_tokens_per_s_conservative is not None:
+        low = tp.decode_tokens_per_s_conservative
+        evidence = f", {tp.evidence} evidence" if tp.evidence else ""
+        decode = f"decode {num(d)} tok/s likely, {num(low)} conservative{evidence}"
+    else:
+        rng = f" (likely {d * band.low:,.1f}-{d * band.high:,.1f})" if band.low else ""
+        decode = f"decode {num(d)} tok/s{rng}"
     items = [
-        f"decode {num(d)} tok/s{rng}",
+        decode,
         f"prompt {num(tp.prefill_tokens_per_s, nd=0)} tok/s",
         f"first token {num(tp.ttft_s, ' s', 2)}",
     ]

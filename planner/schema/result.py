@@ -13,6 +13,7 @@ from planner.schema.build import Build
 from planner.schema.common import Strict
 
 Status = Literal["optimal", "feasible", "infeasible", "unknown"]
+Tier = Literal["measured", "family", "prior"]
 
 
 class PartLine(Strict):
@@ -108,9 +109,20 @@ class MemoryLine(Strict):
 class Band(Strict):
     """The range the measured runs put around an estimate, as fractions of it."""
 
-    low: float = Field(description="Low edge, as a fraction of the estimate.")
-    high: float = Field(description="High edge, as a fraction of the estimate.")
+    low: float = Field(description="Low edge of decode, as a fraction of the estimate.")
+    high: float = Field(description="High edge of decode, as a fraction of the estimate.")
     basis: str = Field(description="Where the band comes from.")
+    tier: Tier | None = Field(default=None, description="Evidence tier the band belongs to.")
+    prompt_low: float | None = Field(default=None, description="Low edge of prompt speed, as a fraction.")
+    prompt_high: float | None = Field(default=None, description="High edge of prompt speed, as a fraction.")
+
+
+class Evidence(Strict):
+    """How directly measured runs speak for one device under its runtime."""
+
+    device: str = Field(description="The device.")
+    runtime: str = Field(description="backend/runtime.")
+    tier: Tier = Field(description="measured, family or prior.")
 
 
 class Throughput(Strict):
@@ -125,6 +137,14 @@ class Throughput(Strict):
     prefill_tokens_per_s: float | None = Field(description="Prompt processing tokens/s.")
     ttft_s: float | None = Field(description="Time to the first token, s.")
     batch_tokens_per_s: float | None = Field(description="Tokens/s over all streams at the batch.")
+    decode_tokens_per_s_conservative: float | None = Field(
+        default=None, description="Decode at the low edge of the evidence's error band (what the solver plans on)."
+    )
+    prefill_tokens_per_s_conservative: float | None = Field(default=None, description="Prompt speed, low edge.")
+    batch_tokens_per_s_conservative: float | None = Field(default=None, description="Batched speed, low edge.")
+    ttft_s_conservative: float | None = Field(default=None, description="Time to first token, slow edge, s.")
+    evidence: Tier | None = Field(default=None, description="Weakest evidence tier among the devices used.")
+    evidence_by_device: list[Evidence] = Field(default=[], description="Evidence tier per device.")
     max_batch: int = Field(description="Most concurrent streams that fit at the context.")
     max_context: int = Field(description="Longest context that fits at batch 1.")
     compute_bound_batch: int | None = Field(description="Batch where decode turns compute-bound.")
