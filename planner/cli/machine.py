@@ -30,6 +30,8 @@ def parse_flag(
 def _other_kind(values: Sequence[str], catalog: Catalog, kinds: Sequence[str]) -> str:
     """A hint when the words name a part of another kind ("M2 Ultra" given to --gpu)."""
     rest = [k for k in ("gpu", "system", "cpu") if k not in kinds]
+    if not rest:
+        return ""
     try:
         hw = parse_hardware(list(values), catalog, rest)
     except HardwareError:

@@ -133,9 +133,7 @@ def _build_candidates(catalog: Catalog, kinds: Sequence[str]) -> list[_Candidate
                 words.add(f"{memory:g}gb")
             id_words = tokens(e.id.replace("-", " "))
             variants = {
-                w
-                for prev, w in itertools.pairwise(id_words)
-                if w in _VARIANTS and re.search(r"\d", prev)
+                w for prev, w in itertools.pairwise(id_words) if w in _VARIANTS and re.search(r"\d", prev)
             }
             out.append(_Candidate(e, frozenset(words), frozenset(id_words), frozenset(variants)))
     return out
@@ -180,6 +178,8 @@ def match_name(
         raise HardwareError("no hardware named", "write e.g. 2x RTX 3090, 3090:2 or an id")
     slug = re.sub(r"[^a-z0-9.]+", "-", said.lower()).strip("-")
     pool = _candidates(catalog, kinds)
+    if not pool:
+        raise HardwareError(f"the catalogue has no {_kinds_word(kinds)}")
     for c in pool:
         if c.entry.id == slug:
             return c.entry, (), equivalents(c.entry, catalog)
