@@ -62,3 +62,17 @@ def test_kinds_restrict_the_search(catalog):
 def test_counts_do_not_eat_product_names():
     assert split_count("GMKtec EVO-X2") == ("GMKtec EVO-X2", 1)
     assert split_count("3x RTX 3060 12GB") == ("RTX 3060 12GB", 3)
+
+
+def test_estimate_flags_take_names_and_say_which_flag_fits(capsys):
+    from planner.cli import run
+
+    code = run(["estimate", "--gpu", "M2 Ultra 192GB", "--model", "llama-2-7b"])
+    _, err = capsys.readouterr()
+    assert code == 1 and "mac-studio-m2-ultra-76c-192gb is a system: give it with --system" in err
+    code = run(["estimate", "--system", "M2 Ultra 192GB", "--model", "llama-2-7b", "--quant", "q4_0", "--json"])
+    out, _ = capsys.readouterr()
+    assert code == 0 and '"kind": "system"' in out
+    code = run(["estimate", "--gpu", "3090:17", "--model", "llama-2-7b"])
+    _, err = capsys.readouterr()
+    assert code == 1 and "outside 1-16" in err

@@ -17,7 +17,7 @@ from typing import Any
 import yaml
 
 from planner.data.catalog import Catalog, data_dir
-from planner.data.hardware import HardwareError, equivalents, parse_hardware, per_catalog
+from planner.data.hardware import HardwareError, equivalents, parse_hardware, per_catalog, tokens
 from planner.data.load import InputError, Problem
 
 COLUMNS = (
@@ -259,12 +259,21 @@ class Match:
         return not self.differs
 
 
+def _numbers(text: str) -> set[str]:
+    """Digit-bearing words of a name ("rtx", "3090", "ti" -> {"3090"}; "M2 Ultra" -> {"m2"})."""
+    return {p for t in tokens(text) for p in (t, *re.findall(r"\d+", t)) if re.search(r"\d", p)}
+
+
 def find(wanted: Wanted, catalog: Catalog, runs: Iterable[Run]) -> list[Match]:
     """Runs on the same hardware with the same model: exact ones first, then the nearest, users' first."""
     out = []
+    numbers = _numbers(" ".join(f"{i} {catalog.entries[i].name}" for i, _ in wanted.hardware if i in catalog))
+    mapped = name_map().get("hardware") or {}
     for run in runs:
         if model_id(run.model, catalog) != wanted.model:
             continue
+        if run.hardware not in mapped and not numbers & _numbers(run.hardware):
+            continue  # shares no model number with the parts wanted: not worth parsing
         config = run_hardware(run.hardware, catalog)
         if config is None or not same_hardware(config, wanted.hardware):
             continue
