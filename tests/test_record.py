@@ -210,3 +210,20 @@ def test_a_path_that_is_a_folder_is_a_clear_error(capsys, tmp_path):
         capsys, "record", DATA / "llama-bench-readme.json", "--hardware", "RTX 4080", "--file", tmp_path
     )
     assert code == 1 and "Traceback" not in err
+
+
+def test_hardware_detect_and_standard_input(capsys, tmp_path, monkeypatch):
+    import io
+    import sys
+
+    from test_detect import meminfo, replay
+
+    from planner.data import detect
+
+    monkeypatch.setattr(detect, "run_command", replay({"nvidia-smi": "nvidia-smi-2x3090.csv"}))
+    monkeypatch.setattr(detect, "read_text", meminfo)
+    monkeypatch.setattr(sys, "stdin", io.StringIO((DATA / "llama-bench-readme.md").read_text()))
+    target = tmp_path / "mine.csv"
+    code, _, err = call(capsys, "record", "-", "--hardware", "detect", "--model", "llama-2-7b", "--file", target)
+    assert code == 0 and "detected: 2x NVIDIA GeForce RTX 3090" in err
+    assert {r.hardware for r in read_runs(target)} == {"2x rtx-3090"}
