@@ -24,3 +24,9 @@ def catalog() -> Catalog:
 @pytest.fixture(scope="session")
 def default_rules() -> Rules:
     return load_rules()
+
+
+@pytest.fixture(autouse=True)
+def _no_user_measured_runs(tmp_path_factory, monkeypatch):
+    # Estimates read the user's own measured runs from $XDG_CONFIG_HOME: keep a developer's file out.
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path_factory.mktemp("config")))

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from typing import Any
 
 from planner.check.context import Ctx, Violation
+from planner.check.evidence import with_evidence
 from planner.check.links import bridged_pairs, card_devices, check_bridges, slot_links
 from planner.check.money import (
     check_budget,
@@ -117,7 +118,7 @@ def summarize(build: Build, catalog: Catalog, request: Request, rules: Rules) ->
         cards=_cards(ctx),
         card_link=_card_link(ctx),
         power=_power(ctx),
-        throughput=throughput_result(est),
+        throughput=with_evidence(ctx, est, throughput_result(est)),
         running_cost=_running(ctx, est),
         split=build.split,
         passive_gpus=sorted({c.id for c in ctx.cards if ctx.gpu(c).cooling == "passive"}),

@@ -59,20 +59,32 @@ def placement_for(
     )
 
 
-def estimate_build(ctx: Ctx) -> perf.Estimate | None:
-    """The throughput model's estimate for the build's workload, at the build's own placement."""
+def build_workload(ctx: Ctx) -> perf.Workload | None:
+    """The request's workload as the throughput model takes it, split as the build is."""
     req = ctx.request.workload
     if req is None:
         return None
     wl = perf_workload(req, ctx.catalog)
     if ctx.build.split == "tensor":
         wl = perf.Workload(**{**wl.__dict__, "split": "tensor"})
+    return wl
+
+
+def estimate_for(ctx: Ctx, wl: perf.Workload) -> perf.Estimate:
+    """The throughput model's estimate of a workload at the build's own placement."""
     placement, devices, host = placement_for(ctx, wl)
     if placement is None:
         if not devices and host is not None:
             return perf.estimate([], wl, host)
-        return perf.estimate(devices, wl, host if req.offload else None)
+        offload = ctx.request.workload is not None and ctx.request.workload.offload
+        return perf.estimate(devices, wl, host if offload else None)
     return perf.estimate_placement(placement, wl)
+
+
+def estimate_build(ctx: Ctx) -> perf.Estimate | None:
+    """The throughput model's estimate for the build's workload, at the build's own placement."""
+    wl = build_workload(ctx)
+    return None if wl is None else estimate_for(ctx, wl)
 
 
 def check_workload(ctx: Ctx) -> list[Violation]:

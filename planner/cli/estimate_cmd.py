@@ -5,6 +5,7 @@ Exit 0 when it fits, 3 (with the nearest setups that would fit) when it does not
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -18,45 +19,25 @@ from planner.cli.common import (
     VerboseOpt,
     console,
     emit_json,
+    err_console,
     load,
     note,
 )
+from planner.cli.machine import detected_hardware, parse_flag
+from planner.cli.machine import flag_problem as _flag_problem
 from planner.data.load import InputError, Problem
-
-
-def _flag_problem(flag: str, message: str, hint: str = "") -> Problem:
-    return Problem("command line", None, flag, message, hint)
-
-
-def _parse_gpus(specs: list[str], cat: Any) -> list[tuple[Any, int]]:
-    out = []
-    problems = []
-    for spec in specs:
-        gpu_id, _, count = spec.partition(":")
-        try:
-            n = int(count) if count else 1
-        except ValueError:
-            problems.append(
-                _flag_problem("--gpu", f"{spec!r}: count {count!r} is not a whole number", "write ID:COUNT")
-            )
-            continue
-        if n < 1 or n > 16:
-            problems.append(_flag_problem("--gpu", f"{spec!r}: count must be 1-16", "write ID:COUNT"))
-            continue
-        try:
-            out.append((cat.get(gpu_id, "gpu"), n))
-        except InputError as exc:
-            problems.extend(_flag_problem("--gpu", p.message, p.hint) for p in exc.problems)
-    if problems:
-        raise InputError(problems)
-    return out
 
 
 def estimate(
     gpu: Annotated[
-        list[str] | None, typer.Option("--gpu", help="GPU id, optionally :COUNT (repeatable, mix allowed).")
+        list[str] | None,
+        typer.Option(
+            "--gpu", help="GPUs: id or name, with a count ('2x RTX 3090', 3090:2); repeatable, mix allowed."
+        ),
     ] = None,
-    system: Annotated[str | None, typer.Option("--system", help="A whole unified-memory system id.")] = None,
+    system: Annotated[
+        str | None, typer.Option("--system", help="A unified-memory system: id or name ('M2 Ultra 192GB').")
+    ] = None,
     raised_wired_limit: Annotated[
         bool,
         typer.Option(
@@ -86,12 +67,19 @@ def estimate(
     offload: Annotated[
         str, typer.Option("--offload", help="auto | none | layers | experts (with --cpu).")
     ] = "auto",
+    measured: Annotated[
+        Path | None,
+        typer.Option("--measured", help="Your measured runs (default ~/.config/rig-planner/measured.csv)."),
+    ] = None,
     json: JsonOpt = False,
     verbose: VerboseOpt = False,
     catalog: CatalogOpt = None,
     prices: PricesOpt = None,
 ) -> None:
-    """Estimate memory fit and speed of a model on GPUs, a system, or a CPU with its RAM."""
+    """Estimate memory fit and speed of a model on GPUs, a system, or a CPU with its RAM.
+
+    With no hardware given, reads this machine's (nvidia-smi, rocm-smi, system_profiler, lscpu).
+    """
     from planner import perf
     from planner.api import estimate_result
     from planner.report.terminal import print_estimate
@@ -120,15 +108,11 @@ def estimate(
         problems.append(
             _flag_problem("--system", "a whole system takes no --gpu or --cpu", "give one or the other")
         )
-    if not (gpu or system or cpu):
-        problems.append(
-            _flag_problem("--gpu", "no hardware given", "give --gpu ID[:COUNT], --system ID or --cpu ID")
-        )
     if raised_wired_limit and not system:
         problems.append(_flag_problem("--raised-wired-limit", "applies to a --system only", "add --system ID"))
-    if ram_gb is not None and not cpu:
+    if ram_gb is not None and not cpu and (gpu or system):
         problems.append(_flag_problem("--ram-gb", "system RAM needs --cpu", "add --cpu ID"))
-    if offload in ("layers", "experts") and not cpu:
+    if offload in ("layers", "experts") and not cpu and (gpu or system):
         problems.append(
             _flag_problem("--offload", f"offload {offload} needs a host CPU", "add --cpu ID --ram-gb N")
         )
@@ -146,26 +130,34 @@ def estimate(
         perf.check_quant_backend(q, backend)
     except (perf.QuantError, ValueError) as exc:
         errors.append(_flag_problem("--quant", str(exc), "see `planner catalog list --kind quant`"))
-    gpus = []
-    try:
-        gpus = _parse_gpus(gpu or [], cat)
-    except InputError as exc:
-        errors.extend(exc.problems)
+    parts: list[tuple[Any, int]] = []
+    detected = not (gpu or system or cpu)
+    if detected:
+        parts, found_ram = detected_hardware(cat, err_console())
+        ram_gb = ram_gb or found_ram
+    for flag, values, kinds in (
+        ("--gpu", gpu, ("gpu",)),
+        ("--system", [system], ("system",)),
+        ("--cpu", [cpu], ("cpu",)),
+    ):
+        if values and all(values):
+            try:
+                parts += [(i.entry, i.count) for i in parse_flag(flag, values, cat, kinds).items]  # type: ignore[arg-type]
+            except InputError as exc:
+                errors.extend(exc.problems)
     devices: list[Any] = []
-    for entry, n in gpus:
-        devices.extend(perf.device_from_gpu(entry) * n)
     host = None
-    try:
-        if system:
-            entry = cat.get(system, "system")
-            devices = [perf.device_from_system(entry, entry.gpu_memory(raised_wired_limit))]
-        if cpu:
-            cpu_entry = cat.get(cpu, "cpu")
-            host = perf.device_from_cpu(cpu_entry, ram_gb or min(cpu_entry.max_memory_gb, 128))
-    except InputError as exc:
-        errors.extend(
-            _flag_problem("--system" if system else "--cpu", p.message, p.hint) for p in exc.problems
+    gpu_parts = [(e, n) for e, n in parts if e.kind != "cpu"]
+    for entry, n in gpu_parts:
+        devices.extend(
+            perf.device_from_gpu(entry) * n
+            if entry.kind == "gpu"
+            else [perf.device_from_system(entry, entry.gpu_memory(raised_wired_limit))]
         )
+    cpu_parts = [(e, n) for e, n in parts if e.kind == "cpu"]
+    if cpu_parts and (cpu or detected or not gpu_parts):
+        cpu_entry, sockets = cpu_parts[0]
+        host = perf.device_from_cpu(cpu_entry, ram_gb or min(cpu_entry.max_memory_gb * sockets, 128), sockets)
     if errors:
         raise InputError(errors)
     wl = perf.Workload(
@@ -180,6 +172,16 @@ def estimate(
         offload=offload,  # type: ignore[arg-type]
     )
     result = estimate_result(devices, wl, host, list(quants.values()))
+    from planner.data.evidence import extras
+
+    used = gpu_parts + (cpu_parts if host is not None else [])
+    est = perf.estimate(devices, wl, host)
+    result = result.model_copy(
+        update=extras(
+            cat, [(e.id, n) for e, n in used], wl, est, lambda w: perf.estimate(devices, w, host), len(devices),
+            user_file=measured,
+        )
+    )
     if json:
         emit_json(result)
     else:

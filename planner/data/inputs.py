@@ -54,7 +54,9 @@ def load_request(path: Path | str, catalog: Catalog) -> LoadedRequest:
     doc = read_yaml(path)
     if not isinstance(doc.data, dict):
         raise InputError([Problem(doc.path, 1, "", "a request is a mapping", "start with budget_usd: ...")])
-    req: Request = parse(doc, Request)
+    from planner.data.owned import expand_owned
+
+    req: Request = parse(doc, Request, data=expand_owned(doc, catalog))
     problems = []
     for i, owned in enumerate(req.owned):
         if owned.id not in catalog:

@@ -10,6 +10,7 @@ from rich.table import Table
 
 from planner.report.text import (
     answer_items,
+    evidence_lines,
     flow,
     gpu_summary,
     link_text,
@@ -157,6 +158,8 @@ def print_throughput(console: Console, tp: Throughput | None, verbose: bool = Fa
         console.print(f"[yellow]warning:[/yellow] {escape(w)}", overflow="fold")
     for e in tp.errors:
         console.print(f"[red]error:[/red] {escape(e)}", overflow="fold")
+    for line in evidence_lines(tp):
+        console.print(line, markup=False, overflow="fold")
     if verbose:
         extra = [line for line in throughput_lines(tp, verbose=True) if line not in throughput_lines(tp)]
         _print_lines(console, [f"  {line}" for line in extra])

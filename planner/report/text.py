@@ -100,6 +100,7 @@ def throughput_lines(tp: Throughput | None, verbose: bool = False) -> list[str]:
     )
     lines += [f"assumes {a}" for a in tp.assumptions]
     lines += [f"warning: {w}" for w in tp.warnings]
+    lines += evidence_lines(tp)
     if verbose:
         lines += [
             f"{m.device}: {m.total_gb:.1f} of {m.capacity_gb:.1f} GB (weights {m.weights_gb:.1f}, "
@@ -108,4 +109,20 @@ def throughput_lines(tp: Throughput | None, verbose: bool = False) -> list[str]:
         ]
         lines += [f"derivation: {d}" for d in tp.derivation]
         lines.append(f"likely range: {tp.uncertainty.basis}")
+    return lines
+
+
+def evidence_lines(tp: Throughput) -> list[str]:
+    """Measured runs beside the model's figure for the same test, then how to verify on the machine."""
+    lines = []
+    for m in tp.measured:
+        what = "measured" if m.exact else f"near ({', '.join(m.differs)})"
+        model = f" vs model {m.model_tokens_per_s:,.1f} ({m.difference_pct:+.0f} %)" if m.model_tokens_per_s and m.difference_pct is not None else ""
+        lines.append(f"{what}: {m.kind} {m.test} {m.tokens_per_s:,.1f} tok/s{model} - {m.source}, {m.hardware} ({m.where})")
+    if tp.verify is not None:
+        lines.append(f"verify on the machine: {tp.verify.command}")
+        if tp.verify.confirm:
+            lines.append(f"the estimate holds if it shows {tp.verify.confirm}")
+        if tp.verify.record:
+            lines.append(f"then keep the result: {tp.verify.record}")
     return lines

@@ -125,6 +125,30 @@ class Evidence(Strict):
     tier: Tier = Field(description="measured, family or prior.")
 
 
+class MeasuredRun(Strict):
+    """A measured run of the same hardware and model, beside the model's figure for the same test."""
+
+    kind: Literal["decode", "prompt"] = Field(description="Decode (tgN) or prompt processing (ppN).")
+    test: str = Field(description="llama-bench style test: tg128, pp512, tg128@d4096.")
+    tokens_per_s: float = Field(description="Measured tokens/s.")
+    model_tokens_per_s: float | None = Field(description="The throughput model's tokens/s for the same test.")
+    difference_pct: float | None = Field(description="Measured minus model, percent of the model's figure.")
+    exact: bool = Field(description="Same parts, model, quant, backend, runtime and test as the estimate.")
+    differs: list[str] = Field(description="What differs from the estimate's configuration (near matches).")
+    source: str = Field(description="Where the figure comes from ('your run' for the user's own file).")
+    hardware: str = Field(description="The hardware as the source names it.")
+    where: str = Field(description="File and line of the measured run.")
+    user: bool = Field(description="From the user's own calibration file.")
+
+
+class Verify(Strict):
+    """How to check an estimate on the real machine."""
+
+    command: str = Field(description="The benchmark command (llama-bench, vllm bench serve ...).")
+    confirm: str = Field(description="The result range that would confirm the estimate.")
+    record: str = Field(description="The `planner record` command that keeps the result.")
+
+
 class Throughput(Strict):
     """What the throughput model says the hardware does with the workload. Speeds are None when it
     does not fit (shortfall_gb says by how much)."""
@@ -143,7 +167,11 @@ class Throughput(Strict):
     prefill_tokens_per_s_conservative: float | None = Field(default=None, description="Prompt speed, low edge.")
     batch_tokens_per_s_conservative: float | None = Field(default=None, description="Batched speed, low edge.")
     ttft_s_conservative: float | None = Field(default=None, description="Time to first token, slow edge, s.")
-    evidence: Tier | None = Field(default=None, description="Weakest evidence tier among the devices used.")
+    evidence: Tier | None = Field(
+        default=None,
+        description="Weakest evidence tier among the devices used; 'measured' when a run of exactly "
+        "this configuration was measured.",
+    )
     evidence_by_device: list[Evidence] = Field(default=[], description="Evidence tier per device.")
     max_batch: int = Field(description="Most concurrent streams that fit at the context.")
     max_context: int = Field(description="Longest context that fits at batch 1.")
@@ -158,6 +186,8 @@ class Throughput(Strict):
     warnings: list[str] = Field(description="Things that make the figures less sure.")
     errors: list[str] = Field(description="Why no runtime runs it, if none does.")
     derivation: list[str] = Field(default=[], description="Per-device constants behind the figures.")
+    measured: list[MeasuredRun] = Field(default=[], description="Measured runs: exact, else the nearest.")
+    verify: Verify | None = Field(default=None, description="The command that checks the estimate.")
 
 
 class RunningCost(Strict):
