@@ -198,7 +198,9 @@ def choose_stack(
     """
     backend = request.workload.backend if request.workload else "llama.cpp"
     if system is not None:
-        return Stack(backend, system.runtime, releases="as the system ships", build=_build(system.runtime, []))
+        return Stack(
+            backend, system.runtime, releases="as the system ships", build=_build(system.runtime, [])
+        )
     if not gpus:
         return Stack(backend, "cpu", build=BUILD_FLAGS["cpu"] if backend == "llama.cpp" else "")
     if not runtimes(catalog):

@@ -67,6 +67,7 @@ def gpu_key(
     coeff: Any = None,
     tensor: dict[int, tuple[int, int, int]] | None = None,
     by_vendor: bool = False,
+    stack: Any = None,
 ) -> tuple:
     g = opt.entry
     p = g.power
@@ -103,7 +104,58 @@ def gpu_key(
         ]
     if tensor is not None:
         key.append((_TensorSet(tensor), 1))
+    if stack is not None:
+        key.append((stack, 1))
     return tuple(key)
+
+
+def stack_key(serves: dict[str, Any] | None, coeffs: dict[str, Any] | None) -> _StackSet | None:
+    """The runtimes a card may run on, with its coefficients on each, as one dominance figure."""
+    if serves is None:
+        return None
+    options = {}
+    for api, s in serves.items():
+        c = (coeffs or {}).get(api)
+        figures = (
+            (0, 0, 0, 0, 0)
+            if c is None
+            else (c.problem != "", -c.cap_layers, c.decode_ns, c.prefill_ns, c.batch_ns)
+        )
+        options[api] = (not s.maintained, *figures)
+    fallback_only = not any(s.maintained for api, s in serves.items() if api != "vulkan")
+    return _StackSet(options, fallback_only)
+
+
+class _StackSet:
+    """Runtimes compare as: every runtime the other runs on, this runs on too, maintained where the
+    other is and at least as fast; and Vulkan stays allowed wherever the other allows it."""
+
+    def __init__(self, options: dict[str, tuple[Any, ...]], fallback_only: bool) -> None:
+        self.options = options
+        self.fallback_only = fallback_only
+
+    def __lt__(self, other: _StackSet) -> bool:
+        return not self._covers(other)
+
+    def __gt__(self, other: _StackSet) -> bool:
+        return not other._covers(self)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _StackSet) and (self.options, self.fallback_only) == (
+            other.options,
+            other.fallback_only,
+        )
+
+    def __hash__(self) -> int:
+        return hash(tuple(sorted(self.options)))
+
+    def _covers(self, other: _StackSet) -> bool:
+        if other.fallback_only and not self.fallback_only:
+            return False
+        return all(
+            api in self.options and all(a <= b for a, b in zip(self.options[api], t, strict=True))
+            for api, t in other.options.items()
+        )
 
 
 class _TensorSet:

@@ -97,6 +97,8 @@ class BuildModel:
     layers: list[Any] = field(default_factory=list)
     cpu_layers: Any = None
     tensor: dict[tuple[int, int], Any] = field(default_factory=dict)
+    # Set by the stack rule: one literal per runtime that may serve the build.
+    runtime: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         inst, m = self.inst, self.m

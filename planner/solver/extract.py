@@ -88,6 +88,7 @@ def extract_build(solver: Any, bm: BuildModel, split: str) -> Build:
         risers=tuple(PartCount(id=r, count=n) for r, n in sorted(risers.items())),
         cpu_layers=val(bm.cpu_layers) if bm.cpu_layers is not None else 0,
         split=split if len(placed) > 1 else "layer",
+        runtime=next((a for a, v in bm.runtime.items() if val(v)), None) if placed else None,
     )
 
 
