@@ -62,6 +62,24 @@ class Stack:
         }
 
 
+MIXING_BACKENDS = ("llama.cpp",)
+
+
+def request_problems(request: Request) -> list[tuple[tuple[str, ...], str, str]]:
+    """What a request asks of the stack that no stack can give: (place, message, hint)."""
+    backend = request.workload.backend if request.workload else "llama.cpp"
+    out = []
+    if request.software.mixed_vendors and backend not in MIXING_BACKENDS:
+        out.append(
+            (
+                ("software", "mixed_vendors"),
+                f"{backend} cannot run cards of different vendors in one process",
+                f"use backend {' or '.join(MIXING_BACKENDS)} (Vulkan or RPC), or drop mixed_vendors",
+            )
+        )
+    return out
+
+
 def vendor_of(gpu: Gpu) -> str:
     """Lower-case vendor key of a card ("nvidia", "amd", "intel")."""
     return gpu.vendor.strip().lower().split()[0]
