@@ -290,7 +290,7 @@ class Launch:
 
 def launch_line(stack: Stack, launch: Launch) -> str:
     """The command the user types to serve the model on this build."""
-    model = f"{launch.model}-{launch.quant}"
+    model = f"{launch.model}-{launch.quant}" if launch.quant else launch.model
     if stack.backend == "mlx":
         return f"mlx_lm.server --model {model}"
     if stack.backend == "vllm":
