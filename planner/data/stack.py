@@ -68,7 +68,7 @@ MIXING_BACKENDS = ("llama.cpp",)
 def request_problems(request: Request) -> list[tuple[tuple[str, ...], str, str]]:
     """What a request asks of the stack that no stack can give: (place, message, hint)."""
     backend = request.workload.backend if request.workload else "llama.cpp"
-    out = []
+    out: list[tuple[tuple[str, ...], str, str]] = []
     if request.software.mixed_vendors and backend not in MIXING_BACKENDS:
         out.append(
             (

@@ -178,7 +178,8 @@ class Request(Strict):
         req = self.require
         if "chassis_kinds" in req.model_fields_set:
             return req.chassis_kinds
-        return {"quiet": ("tower",), "normal": ("tower", "open-frame")}.get(self.site.noise, req.chassis_kinds)
+        defaults: dict[str, tuple[ChassisKind, ...]] = {"quiet": ("tower",), "normal": ("tower", "open-frame")}
+        return defaults.get(self.site.noise, req.chassis_kinds)
 
     def model_must_fit(self) -> bool:
         """Whether the workload must fit: asked for, or implied by a throughput objective or target."""
