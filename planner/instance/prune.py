@@ -126,42 +126,10 @@ def stack_key(serves: dict[str, Any] | None, coeffs: dict[str, Any] | None) -> _
     return _StackSet(options, fallback_only)
 
 
-class _StackSet:
-    """Runtimes compare as: every runtime the other runs on, this runs on too, maintained where the
-    other is and at least as fast; and Vulkan stays allowed wherever the other allows it."""
-
-    def __init__(self, options: dict[str, tuple[Any, ...]], fallback_only: bool) -> None:
-        self.options = options
-        self.fallback_only = fallback_only
-
-    def __lt__(self, other: _StackSet) -> bool:
-        return not self._covers(other)
-
-    def __gt__(self, other: _StackSet) -> bool:
-        return not other._covers(self)
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, _StackSet) and (self.options, self.fallback_only) == (
-            other.options,
-            other.fallback_only,
-        )
-
-    def __hash__(self) -> int:
-        return hash(tuple(sorted(self.options)))
-
-    def _covers(self, other: _StackSet) -> bool:
-        if other.fallback_only and not self.fallback_only:
-            return False
-        return all(
-            api in self.options and all(a <= b for a, b in zip(self.options[api], t, strict=True))
-            for api, t in other.options.items()
-        )
-
-
 class _TensorSet:
     """Tensor-parallel options compare as: every card count the other runs, this runs at least as fast."""
 
-    def __init__(self, options: dict[int, tuple[int, int, int]]) -> None:
+    def __init__(self, options: dict[Any, tuple[Any, ...]]) -> None:
         self.options = options
 
     def __lt__(self, other: _TensorSet) -> bool:
@@ -181,6 +149,29 @@ class _TensorSet:
             n in self.options and all(a <= b for a, b in zip(self.options[n], t, strict=True))
             for n, t in other.options.items()
         )
+
+
+class _StackSet(_TensorSet):
+    """Runtimes compare as: every runtime the other runs on, this runs on too, maintained where the
+    other is and at least as fast; and Vulkan stays allowed wherever the other allows it."""
+
+    def __init__(self, options: dict[Any, tuple[Any, ...]], fallback_only: bool) -> None:
+        super().__init__(options)
+        self.fallback_only = fallback_only
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _StackSet) and (self.options, self.fallback_only) == (
+            other.options,
+            other.fallback_only,
+        )
+
+    def __hash__(self) -> int:
+        return hash(tuple(sorted(self.options)))
+
+    def _covers(self, other: _TensorSet) -> bool:
+        if isinstance(other, _StackSet) and other.fallback_only and not self.fallback_only:
+            return False
+        return super()._covers(other)
 
 
 def cpu_key(plat: Any, runs_layers: bool) -> tuple:

@@ -12,22 +12,15 @@ from planner.solver.explain import explain
 from planner.solver.solve import Params
 
 AMPERE = gpu("amp", usd=400, memory_gb=24)
-RDNA3 = gpu(
-    "rdna3",
-    usd=300,
-    memory_gb=24,
-    vendor="AMD",
-    architecture="rdna3",
-    software={"rocm": "supported", "gfx_target": "gfx1100", "cuda_supported": False},
-)
-GFX906 = gpu(
-    "gfx906",
-    usd=100,
-    memory_gb=16,
-    vendor="AMD",
-    architecture="vega",
-    software={"rocm": "dropped", "gfx_target": "gfx906", "cuda_supported": False},
-)
+
+
+def amd(id, usd, memory_gb, architecture, gfx, rocm):
+    software = {"rocm": rocm, "gfx_target": gfx, "cuda_supported": False}
+    return gpu(id, usd=usd, memory_gb=memory_gb, vendor="AMD", architecture=architecture, software=software)
+
+
+RDNA3 = amd("rdna3", 300, 24, "rdna3", "gfx1100", "supported")
+GFX906 = amd("gfx906", 100, 16, "vega", "gfx906", "dropped")
 KEPLER = gpu(
     "kepler",
     usd=50,
