@@ -31,3 +31,11 @@ def test_bad_stack_input_is_one_located_line(text, expected, tmp_path, capsys, m
     _, err = capsys.readouterr()
     assert code == 1
     assert err.strip().splitlines() == [expected]
+
+
+def test_runtimes_are_listed_with_their_api(capsys):
+    import json
+
+    code = run(["catalog", "list", "--kind", "runtime", "--json"])
+    rows = json.loads(capsys.readouterr().out)
+    assert code == 0 and {r["api"] for r in rows} == {"cuda", "rocm", "vulkan", "sycl", "metal", "cpu"}
