@@ -47,14 +47,7 @@ def load_problem(
 
 def build_result(build: Build, problem: Problem) -> BuildResult:
     """A build with every figure recomputed by the solver-free checker, and how to run it."""
-    out = summarize(build, problem.catalog, problem.request, problem.rules)
-    layers = [c.layers for c in out.cards if c.layers is not None]
-    if len(layers) > 1 and build.split == "layer":
-        hint = f"llama.cpp -ts {','.join(str(n) for n in layers)}" + (
-            f" -ngl {sum(layers)}" if build.cpu_layers else ""
-        )
-        out = out.model_copy(update={"split_hint": hint})
-    return out
+    return summarize(build, problem.catalog, problem.request, problem.rules)
 
 
 def solve_problem(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from planner.check import check_build
@@ -233,17 +234,23 @@ def base_parts() -> list[dict[str, Any]]:
     return [board(), cpu(), dimm(), chassis(), psu()]
 
 
+@functools.lru_cache(maxsize=1)
+def _shipped() -> Catalog:
+    from planner.data.catalog import load_catalog
+
+    return load_catalog()
+
+
 def make_catalog(entries: list[dict[str, Any]], with_models: bool = False) -> Catalog:
     """A Catalog from plain dicts (validated like files), optionally with the shipped LLMs and quants."""
     cat = Catalog()
-    if with_models:
-        from planner.data.catalog import load_catalog
-
-        shipped = load_catalog()
-        for e in shipped.entries.values():
-            if e.kind in ("llm", "quant"):
-                cat.entries[e.id] = e
-                cat.origins[e.id] = shipped.origins[e.id]
+    shipped = _shipped()
+    # Runtime facts (software stacks) always come along: every build needs one runtime for its cards.
+    kinds = ("llm", "quant", "runtime") if with_models else ("runtime",)
+    for e in shipped.entries.values():
+        if e.kind in kinds:
+            cat.entries[e.id] = e
+            cat.origins[e.id] = shipped.origins[e.id]
     for raw in entries:
         entry = ENTRY_ADAPTER.validate_python(raw)
         cat.entries[entry.id] = entry

@@ -20,6 +20,7 @@ from planner.check.money import (
     unit_prices,
     vram_gb,
 )
+from planner.check.noise import check_noise
 from planner.check.platform import (
     check_cards_fit,
     check_chassis,
@@ -32,6 +33,7 @@ from planner.check.platform import (
 )
 from planner.check.power import assign_feeds, check_psus, check_wall, circuit_loads, psu_loads, server_loads
 from planner.check.running import running_cost
+from planner.check.stack import check_stack, stack_result
 from planner.check.workload import check_workload, estimate_build, throughput_result
 from planner.data.catalog import Catalog, is_stale
 from planner.perf.links import slowest_link
@@ -64,6 +66,8 @@ CHECKS: tuple[Callable[[Ctx], list[Violation]], ...] = (
     check_requirements,
     check_user_rules,
     check_workload,
+    check_stack,
+    check_noise,
 )
 
 
@@ -120,6 +124,7 @@ def summarize(build: Build, catalog: Catalog, request: Request, rules: Rules) ->
         power=_power(ctx),
         throughput=with_evidence(ctx, est, throughput_result(est)),
         running_cost=_running(ctx, est),
+        stack=stack_result(ctx, est),
         split=build.split,
         passive_gpus=sorted({c.id for c in ctx.cards if ctx.gpu(c).cooling == "passive"}),
         violations=[str(v) for v in check_build(build, catalog, request, rules)],

@@ -113,11 +113,11 @@ def check_chassis(ctx: Ctx) -> list[Violation]:
                 f"{chassis.id} takes {', '.join(chassis.form_factors)}, not {board.form_factor}",
             )
         )
-    if chassis.chassis_kind not in ctx.request.require.chassis_kinds:
+    if chassis.chassis_kind not in ctx.request.chassis_kinds():
         out.append(
             V(
                 "chassis kinds",
-                f"{chassis.chassis_kind} is not among {', '.join(ctx.request.require.chassis_kinds)}",
+                f"{chassis.chassis_kind} is not among {', '.join(ctx.request.chassis_kinds())}",
             )
         )
     return out

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from planner import perf
 from planner.check.context import Ctx, Violation
 from planner.check.links import card_devices
+from planner.check.stack import gpu_runtime
 from planner.instance.coeffs import perf_workload
 from planner.perf.placement import Placement, Share
 from planner.perf.runtime import choose_runtime
@@ -65,6 +68,9 @@ def build_workload(ctx: Ctx) -> perf.Workload | None:
     if req is None:
         return None
     wl = perf_workload(req, ctx.catalog)
+    runtime = gpu_runtime(ctx)
+    if runtime is not None:
+        wl = replace(wl, runtime=runtime)  # the throughput of the build's one runtime
     if ctx.build.split == "tensor":
         wl = perf.Workload(**{**wl.__dict__, "split": "tensor"})
     return wl

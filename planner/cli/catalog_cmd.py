@@ -36,6 +36,7 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "breakout": ("fits_families", "max_w"),
     "llm": ("params_b", "active_params_b", "layers", "kv_heads", "head_dim", "max_context"),
     "quant": ("family", "bits_per_weight", "backends"),
+    "runtime": ("api", "mixes_vendors"),
 }
 
 

@@ -93,6 +93,10 @@ def load_request(path: Path | str, catalog: Catalog) -> LoadedRequest:
                     doc.path, where, "workload.quant", str(exc), "see `planner catalog list --kind quant`"
                 )
             )
+    from planner.data.stack import request_problems
+
+    for loc, message, hint in request_problems(req):
+        problems.append(Problem(doc.path, doc.line_of(loc), ".".join(loc), message, hint))
     if problems:
         raise InputError(problems)
     return LoadedRequest(req, doc)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -138,6 +139,9 @@ def problems_from(
         hint = _HINTS.get(err["type"], "")
         if err["type"] == "extra_forbidden":
             message = f"unknown field {loc[-1]!r}"
+        if err["type"] == "literal_error" and isinstance(err.get("input"), str):
+            allowed = re.findall(r"'([^']*)'", str((err.get("ctx") or {}).get("expected", "")))
+            hint = nearest(err["input"], allowed, n=1) or hint
         out.append(Problem(doc.path, doc.line_of(loc), _dotted(loc), message, hint))
     return out
 

@@ -62,6 +62,24 @@ class Stack:
         }
 
 
+MIXING_BACKENDS = ("llama.cpp",)
+
+
+def request_problems(request: Request) -> list[tuple[tuple[str, ...], str, str]]:
+    """What a request asks of the stack that no stack can give: (place, message, hint)."""
+    backend = request.workload.backend if request.workload else "llama.cpp"
+    out: list[tuple[tuple[str, ...], str, str]] = []
+    if request.software.mixed_vendors and backend not in MIXING_BACKENDS:
+        out.append(
+            (
+                ("software", "mixed_vendors"),
+                f"{backend} cannot run cards of different vendors in one process",
+                f"use backend {' or '.join(MIXING_BACKENDS)} (Vulkan or RPC), or drop mixed_vendors",
+            )
+        )
+    return out
+
+
 def vendor_of(gpu: Gpu) -> str:
     """Lower-case vendor key of a card ("nvidia", "amd", "intel")."""
     return gpu.vendor.strip().lower().split()[0]
@@ -198,7 +216,9 @@ def choose_stack(
     """
     backend = request.workload.backend if request.workload else "llama.cpp"
     if system is not None:
-        return Stack(backend, system.runtime, releases="as the system ships", build=_build(system.runtime, []))
+        return Stack(
+            backend, system.runtime, releases="as the system ships", build=_build(system.runtime, [])
+        )
     if not gpus:
         return Stack(backend, "cpu", build=BUILD_FLAGS["cpu"] if backend == "llama.cpp" else "")
     if not runtimes(catalog):
@@ -270,7 +290,7 @@ class Launch:
 
 def launch_line(stack: Stack, launch: Launch) -> str:
     """The command the user types to serve the model on this build."""
-    model = f"{launch.model}-{launch.quant}"
+    model = f"{launch.model}-{launch.quant}" if launch.quant else launch.model
     if stack.backend == "mlx":
         return f"mlx_lm.server --model {model}"
     if stack.backend == "vllm":

@@ -67,6 +67,7 @@ def gpu_key(
     coeff: Any = None,
     tensor: dict[int, Any] | None = None,
     by_vendor: bool = False,
+    stack: Any = None,
 ) -> tuple:
     g = opt.entry
     p = g.power
@@ -106,13 +107,32 @@ def gpu_key(
         ]
     if tensor is not None:
         key.append((_TensorSet(tensor), 1))
+    if stack is not None:
+        key.append((stack, 1))
     return tuple(key)
+
+
+def stack_key(serves: dict[str, Any] | None, coeffs: dict[str, Any] | None) -> _StackSet | None:
+    """The runtimes a card may run on, with its coefficients on each, as one dominance figure."""
+    if serves is None:
+        return None
+    options = {}
+    for api, s in serves.items():
+        c = (coeffs or {}).get(api)
+        figures = (
+            (0, 0, 0, 0, 0)
+            if c is None
+            else (c.problem != "", -c.cap_layers, c.decode_ns, c.prefill_ns, c.batch_ns)
+        )
+        options[api] = (not s.maintained, *figures)
+    fallback_only = not any(s.maintained for api, s in serves.items() if api != "vulkan")
+    return _StackSet(options, fallback_only)
 
 
 class _TensorSet:
     """Tensor-parallel options compare as: every card count the other runs, this runs at least as fast."""
 
-    def __init__(self, options: dict[int, Any]) -> None:
+    def __init__(self, options: dict[Any, Any]) -> None:
         self.options = options
 
     def __lt__(self, other: _TensorSet) -> bool:
@@ -132,6 +152,29 @@ class _TensorSet:
             n in self.options and all(a <= b for a, b in zip(self.options[n], t, strict=True))
             for n, t in other.options.items()
         )
+
+
+class _StackSet(_TensorSet):
+    """Runtimes compare as: every runtime the other runs on, this runs on too, maintained where the
+    other is and at least as fast; and Vulkan stays allowed wherever the other allows it."""
+
+    def __init__(self, options: dict[Any, tuple[Any, ...]], fallback_only: bool) -> None:
+        super().__init__(options)
+        self.fallback_only = fallback_only
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _StackSet) and (self.options, self.fallback_only) == (
+            other.options,
+            other.fallback_only,
+        )
+
+    def __hash__(self) -> int:
+        return hash(tuple(sorted(self.options)))
+
+    def _covers(self, other: _TensorSet) -> bool:
+        if isinstance(other, _StackSet) and other.fallback_only and not self.fallback_only:
+            return False
+        return super()._covers(other)
 
 
 def cpu_key(plat: Any, runs_layers: bool) -> tuple:

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from planner.data.catalog import Catalog
 from planner.data.facts import CircuitSlot, breakout_fits, circuits, riser_ok
+from planner.data.stack import card_serves, runtimes
 from planner.instance.prune import (
     at_least_as_good,
     chassis_key,
@@ -16,7 +17,9 @@ from planner.instance.prune import (
     keep_undominated,
     memory_key,
     psu_key,
+    stack_key,
 )
+from planner.perf.runtime import choose_runtime
 from planner.schema import Board, Cpu, Gpu, Memory, Part, Psu, Server
 from planner.schema.request import Request
 from planner.schema.rules import Rules, Select
@@ -128,6 +131,11 @@ class Instance:
     coeff: dict[str, Any] = field(default_factory=dict)
     tensor: dict[str, dict[int, Any]] = field(default_factory=dict)  # n -> coeffs.TensorCoeff
     notes: list[str] = field(default_factory=list)
+    # Software stack: the runtimes that may serve each card, the card's coefficients on each, and the
+    # runtime its tensor-parallel coefficients assume (planner/data/stack.py decides which may combine).
+    serves: dict[str, dict[str, Any]] = field(default_factory=dict)
+    rt_coeff: dict[str, dict[str, Any]] = field(default_factory=dict)
+    native: dict[str, str] = field(default_factory=dict)
 
     @property
     def min_lanes(self) -> int:
@@ -231,12 +239,20 @@ def resolve(catalog: Catalog, request: Request, rules: Rules, prune: bool = True
     links = {g.entry.nvlink for g in gpus}
     bridges = [b for b in priced("bridge") if links.intersection(b.entry.fits)]
     workload, coeff, tensor = None, {}, {}
+    serves = {g.id: card_serves(catalog, request, g.entry) for g in gpus} if runtimes(catalog) else {}
+    rt_coeff: dict[str, dict[str, Any]] = {}
+    native: dict[str, str] = {}
     if request.workload is not None:
         from planner.instance.coeffs import gpu_coeff, perf_workload, tensor_coeffs
 
         workload = perf_workload(request.workload, catalog)
         for g in gpus:
             coeff[g.id] = gpu_coeff(g.entry, workload)
+            native[g.id] = _native(g.entry, workload)
+            rt_coeff[g.id] = {
+                api: coeff[g.id] if api == native[g.id] else gpu_coeff(g.entry, replace(workload, runtime=api))
+                for api in serves.get(g.id, {})
+            }
             if request.workload.split != "layer":
                 tensor[g.id] = tensor_coeffs(
                     g.entry, workload, request.require.max_gpus, bridge_gbs(bridges, g.entry)
@@ -245,7 +261,9 @@ def resolve(catalog: Catalog, request: Request, rules: Rules, prune: bool = True
         keep = _protected(rules, owned)
         gpus = keep_undominated(
             gpus,
-            lambda o: gpu_key(o, rules, coeff.get(o.id), tensor.get(o.id), bool(request.require.vendors)),
+            lambda o: gpu_key(
+                o, rules, coeff.get(o.id), tensor.get(o.id), True, stack_key(serves.get(o.id), rt_coeff.get(o.id))
+            ),
             at_least_as_good,
             lambda o: keep(o.entry),
         )
@@ -289,6 +307,9 @@ def resolve(catalog: Catalog, request: Request, rules: Rules, prune: bool = True
         workload=workload,
         coeff=coeff,
         tensor=tensor,
+        serves=serves,
+        rt_coeff=rt_coeff,
+        native=native,
     )
 
 
@@ -296,6 +317,13 @@ def bridge_gbs(bridges: list[Priced], gpu: Any) -> float | None:
     """One-way GB/s of the fastest NVLink bridge that fits this card (the model buys only those)."""
     fits = [b.entry.bandwidth_gbs for b in bridges if gpu.nvlink in b.entry.fits]
     return max(fits) if fits else None
+
+
+def _native(gpu: Gpu, workload: Any) -> str:
+    """The runtime the throughput model picks for the card by itself (its tensor coefficients assume it)."""
+    from planner.perf import device_from_gpu
+
+    return choose_runtime(device_from_gpu(gpu)[0], workload.backend, workload.runtime).runtime
 
 
 def _memory_options(plat: PlatformOpt, dimms: list[Priced], rules: Rules) -> list[MemoryOpt]:

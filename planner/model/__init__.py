@@ -7,6 +7,7 @@ from collections.abc import Callable
 from planner.model.core import BuildModel
 from planner.model.links import nvlink_bridges
 from planner.model.money import fits_budget
+from planner.model.noise import quiet_parts
 from planner.model.placement import cards_fit_chassis, cards_in_slots, one_platform
 from planner.model.power import (
     enough_connectors,
@@ -15,6 +16,7 @@ from planner.model.power import (
     within_wall_circuits,
 )
 from planner.model.requirements import cooling_sufficient, gpu_requirements, user_rules
+from planner.model.stack import one_runtime, tensor_on_runtime
 from planner.model.workload import model_fits_memory
 
 # Order matters only where a rule reads expressions an earlier one defined (user rules read costs).
@@ -30,6 +32,8 @@ RULES: tuple[Callable[[BuildModel], None], ...] = (
     fits_budget,
     gpu_requirements,
     cooling_sufficient,
+    quiet_parts,
+    one_runtime,
     user_rules,
 )
 
@@ -41,6 +45,7 @@ def build_model(inst: object, split: str = "layer") -> BuildModel:
         rule(bm)
     if bm.inst.request.workload is not None:
         model_fits_memory(bm, split)
+        tensor_on_runtime(bm)
     return bm
 
 

@@ -103,6 +103,8 @@ class BuildModel:
     link: Any = None
     bridges: dict[str, tuple[Any, Any]] = field(default_factory=dict)
     tensor_pairs: dict[int, list[tuple[int, Any]]] = field(default_factory=dict)
+    # Set by the stack rule: one literal per runtime that may serve the build.
+    runtime: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         inst, m = self.inst, self.m

@@ -43,12 +43,13 @@ def gpu_requirements(bm: BuildModel) -> None:
             measure="neg_vram",
             limit=req.min_vram_gb,
         )
-    if set(req.chassis_kinds) != {"tower", "rack", "open-frame"}:
+    kinds = inst.request.chassis_kinds()
+    if set(kinds) != {"tower", "rack", "open-frame"}:
         banned = [
-            c
-            for c, h in zip(bm.chassis, inst.chassis, strict=True)
-            if h.entry.chassis_kind not in req.chassis_kinds
+            c for c, h in zip(bm.chassis, inst.chassis, strict=True) if h.entry.chassis_kind not in kinds
         ]
+        if "rack" not in kinds:
+            banned.append(bm.server_sel)  # GPU server barebones are rack machines
         bm.enforce("chassis_kinds", [m.Add(sum(banned) == 0)], measure="chassis_kinds")
     if req.vendors:
         allowed = {v.lower() for v in req.vendors}

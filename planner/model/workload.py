@@ -40,10 +40,14 @@ def model_fits_memory(bm: BuildModel, split: str) -> None:
             bm.coeff[opt.id] = c
             v = m.NewIntVar(0, layers, f"layers[{opt.id}]")
             bm.layers.append(v)
+            placed.append(v)
+            per_runtime = inst.rt_coeff.get(opt.id) if bm.runtime else None
+            if per_runtime:
+                _runtime_layers(bm, i, v, per_runtime, times)
+                continue
             m.Add(v <= c.cap_layers * g.n[i])
             if c.problem:
                 m.Add(g.n[i] == 0)
-            placed.append(v)
             _add_times(times, v, c)
         layer_hops(bm, wl, times)
     cpu_layers = m.NewIntVar(0, layers, "layers[cpu]")
@@ -92,6 +96,32 @@ def _cpu_layers(bm: BuildModel, wl: object, cpu_layers: object, times: dict[str,
         parts.append(v)
         _add_times(times, v, coeff)
     m.Add(cpu_layers == sum(parts))
+
+
+def _runtime_layers(
+    bm: BuildModel, i: int, total: Any, per_runtime: dict[str, LayerCoeff], times: dict
+) -> None:
+    """A card's layers under the build's runtime: capacity and speed are those of that runtime."""
+    m, g = bm.m, bm.gpus
+    layers = bm.workload.model.layers
+    opt = bm.inst.gpus[i]
+    if len(per_runtime) == 1:
+        ((api, c),) = per_runtime.items()
+        m.Add(total <= c.cap_layers * g.n[i])
+        if c.problem:
+            m.Add(g.n[i] == 0)
+        _add_times(times, total, c)
+        return
+    parts = []
+    for api, c in sorted(per_runtime.items()):
+        v = m.NewIntVar(0, layers, f"layers[{opt.id}@{api}]")
+        m.Add(v <= c.cap_layers * g.n[i])
+        m.Add(v <= layers * bm.runtime[api])
+        if c.problem:
+            m.Add(g.n[i] <= bm.max_gpus * (1 - bm.runtime[api]))
+        parts.append(v)
+        _add_times(times, v, c)
+    m.Add(total == sum(parts))
 
 
 def _add_times(times: dict[str, list[Any]], layers_var: Any, c: LayerCoeff) -> None:

@@ -34,10 +34,16 @@ def _llama_cpp(device: Device, wanted: str | None) -> tuple[str, list[str], list
     if device.kind == "cpu":
         return "cpu", warnings, errors
     if wanted:
-        if wanted == "cuda" and not (vendor == "nvidia" and device.cuda_supported):
+        # A forced runtime whose support ended (Kepler on CUDA 11, gfx906 on ROCm 5.7) still runs on
+        # that old release: the software stack decides whether legacy support is allowed.
+        if wanted == "cuda" and vendor != "nvidia":
             errors.append(f"{device.name}: CUDA runtime not available on this device")
-        if wanted == "rocm" and not (vendor == "amd" and device.rocm in _ROCM_OK):
+        elif wanted == "cuda" and not device.cuda_supported:
+            warnings.append(f"{device.name}: only an old CUDA release supports it (legacy)")
+        if wanted == "rocm" and not (vendor == "amd" and device.rocm != "none"):
             errors.append(f"{device.name}: ROCm does not support this device")
+        elif wanted == "rocm" and device.rocm == "dropped":
+            warnings.append(f"{device.name}: only an old ROCm release supports it (legacy)")
         if wanted == "metal" and vendor != "apple":
             errors.append(f"{device.name}: Metal runs on Apple silicon only")
         return wanted, warnings, errors

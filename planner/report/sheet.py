@@ -11,7 +11,7 @@ from typing import Any
 import networkx as nx
 
 from planner.report.files import write_text
-from planner.report.text import answer_items, link_text, money, throughput_lines
+from planner.report.text import answer_items, link_text, money, stack_lines, throughput_lines
 from planner.schema.result import BuildResult
 
 MARKER_MD = "<!-- rig-planner build sheet -->"
@@ -219,8 +219,8 @@ def _summary(build: BuildResult) -> list[str]:
     lines = [" · ".join(answer_items(build))]
     if build.card_link is not None:
         lines.append(f"Card link: {build.card_link.text}.")
-    if build.split_hint:
-        lines.append(f"Run with: {build.split_hint}")
+    if build.stack is not None:
+        lines += [line[0].upper() + line[1:] for line in stack_lines(build.stack)]
     if build.why is not None:
         lines += [lim.text + (" (binds)" if lim.binds else "") for lim in build.why.limits]
     return lines

@@ -17,6 +17,7 @@ from planner.report.text import (
     money,
     num,
     speed_items,
+    stack_lines,
     throughput_lines,
 )
 from planner.schema.result import BuildResult, EstimateResult, Explanation, Result, Throughput
@@ -94,8 +95,8 @@ def print_answer(console: Console, build: BuildResult, title: str) -> None:
     width = console.width
     console.rule(f"[bold]{escape(title)}", align="left")
     _print_lines(console, flow(answer_items(build), width))
-    if build.split_hint:
-        _print_lines(console, flow([f"run with: {build.split_hint}"], width))
+    if build.stack is not None:
+        _print_lines(console, flow(stack_lines(build.stack), width))
     if build.why is not None:
         binds = [lim.text for lim in build.why.limits if lim.binds]
         rest = [lim.text for lim in build.why.limits if not lim.binds]

@@ -3,7 +3,7 @@ throughput lines and the compact assumptions, from the typed results only."""
 
 from __future__ import annotations
 
-from planner.schema.result import BuildResult, CardLine, Throughput
+from planner.schema.result import BuildResult, CardLine, StackResult, Throughput
 
 
 def money(x: float | None) -> str:
@@ -70,7 +70,9 @@ def power_items(build: BuildResult) -> list[str]:
     for c in pw.circuits:
         if c.wall_w:
             items.append(f"circuit {c.number}: {c.wall_w:,} of {c.limit_w:,} W")
-    items.append(f"peak {pw.peak_w:,} W" + (f" on {pw.psu_capacity_w:,} W of PSUs" if pw.psu_capacity_w else ""))
+    items.append(
+        f"peak {pw.peak_w:,} W" + (f" on {pw.psu_capacity_w:,} W of PSUs" if pw.psu_capacity_w else "")
+    )
     return items
 
 
@@ -126,3 +128,13 @@ def evidence_lines(tp: Throughput) -> list[str]:
         if tp.verify.record:
             lines.append(f"then keep the result: {tp.verify.record}")
     return lines
+
+
+def stack_lines(stack: StackResult) -> list[str]:
+    """The software stack in words: runtime and releases, what to set up, and the launch line."""
+    head = f"software: {stack.backend} on {stack.runtime_name or 'no single runtime'}"
+    head += "".join(f", {x}" for x in (stack.releases, stack.driver) if x)
+    lines = [head + (" (legacy: no maintained release)" if stack.legacy else "")]
+    lines += [f"build: {stack.build}"] if stack.build else []
+    lines += [f"setup: {s}" for s in stack.setup]
+    return lines + ([f"run with: {stack.launch}"] if stack.launch else [])

@@ -67,9 +67,10 @@ class Require(Strict):
     chassis_kinds: tuple[ChassisKind, ...] = Field(
         default=("tower", "rack", "open-frame"),
         min_length=1,
-        description="Allowed enclosures; rack covers rack chassis and GPU server barebones. Left out, "
-        "racks are allowed only with site.noise: loud (rack gear is loud and needs a rack, so a request "
-        "that wants one says so); listed, exactly these.",
+        description="Allowed enclosures; rack covers rack chassis and GPU server barebones. Listed: "
+        "exactly these. Left out, they follow site.noise: a closed tower when quiet, tower or open frame "
+        "when normal, anything when loud (rack gear is loud and needs a rack, so a request that wants one "
+        "says so).",
     )
     min_lanes_per_gpu: int | None = Field(
         default=None, ge=1, le=16, description="Minimum PCIe lanes per GPU (default from constraints)."
@@ -137,9 +138,10 @@ class Site(Strict):
         default="normal",
         description="How loud the machine may be. quiet (a room you live in): ATX PSUs only (no server "
         "PSUs on breakout boards), no rack chassis or GPU servers (40 mm fans), no passive datacentre "
-        "cards (they need server airflow or blower shrouds). normal (default; a home office or garage): "
-        "server PSUs and passive cards allowed, rack gear only when require.chassis_kinds lists rack. "
-        "loud (a server room): anything, racks included unless chassis_kinds says otherwise.",
+        "cards (they need server airflow or blower shrouds), and by default a closed tower. normal "
+        "(default; a home office or garage): server PSUs and passive cards allowed, a tower or an open "
+        "frame unless require.chassis_kinds lists rack too. loud (a server room): anything. Normal is the "
+        "default because most home builds tolerate a breakout-board PSU but not a 1U/4U server's fans.",
     )
 
 
@@ -169,16 +171,15 @@ class Request(Strict):
         return self
 
     def chassis_kinds(self) -> tuple[ChassisKind, ...]:
-        """Enclosures allowed: the listed kinds, or by default rack gear only for a loud site.
+        """Enclosures allowed: the listed kinds, or by default those the site's noise level takes.
 
         Quiet sites exclude rack gear in their own rule (site.noise), so explanations name the one to move.
         """
         req = self.require
-        if "chassis_kinds" in req.model_fields_set or self.site.noise == "loud":
-            kinds = req.chassis_kinds
-        else:
-            kinds = tuple(k for k in req.chassis_kinds if k != "rack")
-        return kinds
+        if "chassis_kinds" in req.model_fields_set:
+            return req.chassis_kinds
+        defaults: dict[str, tuple[ChassisKind, ...]] = {"quiet": ("tower",), "normal": ("tower", "open-frame")}
+        return defaults.get(self.site.noise, req.chassis_kinds)
 
     def model_must_fit(self) -> bool:
         """Whether the workload must fit: asked for, or implied by a throughput objective or target."""

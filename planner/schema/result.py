@@ -221,6 +221,22 @@ class Why(Strict):
     next_step: str | None = Field(default=None, description="What relaxing the binding limit would buy.")
 
 
+class StackResult(Strict):
+    """The one software stack a build runs: backend on one runtime, the releases that serve every card."""
+
+    backend: str = Field(description="Inference backend (llama.cpp, vllm, exllamav2, mlx).")
+    runtime: str | None = Field(description="Runtime every card runs on (cuda, rocm, vulkan ...); none if none.")
+    runtime_name: str = Field(description="The runtime as people name it.")
+    releases: str = Field(description="Releases that support every card (empty where releases do not apply).")
+    driver: str = Field(description="Oldest driver those releases need.")
+    build: str = Field(description="How to build the backend for this runtime (llama.cpp).")
+    legacy: bool = Field(description="Only unmaintained releases or drivers support some card.")
+    tensor_parallel: bool = Field(description="The runtime runs this backend tensor parallel.")
+    setup: list[str] = Field(description="What to install or set for it to work.")
+    problems: list[str] = Field(description="Stack rules the build breaks (empty when one runtime serves all).")
+    launch: str = Field(description="The command that serves the model on this build.")
+
+
 class BuildResult(Strict):
     """One build with every figure recomputed by the solver-free checker."""
 
@@ -237,7 +253,7 @@ class BuildResult(Strict):
     split: str = Field(description="Multi-GPU split: layer or tensor.")
     passive_gpus: list[str] = Field(description="Passively cooled cards (need forced airflow).")
     violations: list[str] = Field(description="Rules the build breaks (empty when it holds).")
-    split_hint: str | None = Field(default=None, description="How to run it (llama.cpp tensor split).")
+    stack: StackResult | None = Field(default=None, description="The software stack and how to run it.")
     why: Why | None = Field(default=None, description="Why this build (solver results).")
     build: Build = Field(description="The build itself, in the build-file schema.")
 

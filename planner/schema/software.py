@@ -52,7 +52,9 @@ class Support(Strict):
         default=(), description="Architecture families covered (empty: any of the vendor)."
     )
     first: Version | None = Field(
-        default=None, pattern=_VERSION, description="First release known to support them (none: the oldest release listed already did)."
+        default=None,
+        pattern=_VERSION,
+        description="First release known to support them (none: the oldest release listed already did).",
     )
     last: Version | None = Field(
         default=None, pattern=_VERSION, description="Last release that supports them (none: still supported)."
@@ -63,7 +65,8 @@ class Support(Strict):
         "Devices whose every runtime is unmaintained are legacy: left out unless software.legacy.",
     )
     official: bool = Field(
-        default=True, description="On the vendor's support list (false: works unofficially, e.g. with an override)."
+        default=True,
+        description="On the vendor's support list (false: works unofficially, e.g. with an override).",
     )
     setup: str = Field(default="", description="What the user must set for it to work (environment, driver).")
 

@@ -104,6 +104,12 @@ def relax(inst: Instance, names: list[str], info: dict[str, Any], split: str, se
             "a server barebone",
         )
         return f"allow {kind} enclosures"
+    if measure == "legacy":
+        return "allow legacy cards (software: {legacy: true})"
+    if measure == "mixed_vendors":
+        return "allow mixed vendors (software: {mixed_vendors: true}), run through llama.cpp on Vulkan"
+    if measure == "noise":
+        return "allow a louder machine (site: {noise: normal})"
     if measure == "fit":
         return "the model does not fit within the other rules: allow offload, a smaller quant or a shorter context"
     if measure == "owned":
@@ -137,7 +143,13 @@ def explain(inst: Instance, params: Any, seconds: float = 20.0) -> dict[str, Any
         }
     per = max(0.5, seconds / (len(families) + 1))
     fixes, rules = [], []
-    for key, names in families.items():
+    deadline = time.monotonic() + seconds
+    # Rules that cannot fix it alone are refuted in a fraction of a second; the budget, whose
+    # relaxation is an optimisation, goes last and gets the time they leave.
+    order = sorted(families.items(), key=lambda kv: bm.guard_info[kv[1][0]].get("measure") == "cost")
+    for k, (key, names) in enumerate(order):
+        left = len(order) - k
+        per = max(0.5, (deadline - time.monotonic()) / left)
         text = relax(inst, names, bm.guard_info[names[0]], split, per)
         if text:
             fixes.append(text)
@@ -169,7 +181,10 @@ def _describe(inst: Instance, name: str) -> str:
         "min_prefill": f"at least {req.require.min_prefill_tokens_per_s:g} prompt tokens/s",
         "min_batch": f"at least {req.require.min_batch_tokens_per_s:g} batched tokens/s",
         "model_fits": "the model must fit",
-        "chassis_kinds": f"enclosures limited to {', '.join(req.require.chassis_kinds)}",
+        "chassis_kinds": f"enclosures limited to {', '.join(req.chassis_kinds())}",
+        "legacy": "no legacy cards (no maintained runtime supports them)",
+        "mixed_vendors": "one GPU vendor per build",
+        "noise": f"a {req.site.noise} machine",
         "vendors": f"GPUs only from {', '.join(req.require.vendors)}",
         "wall_total": "total power within the site's circuits",
         "wall": "power within the site's circuits",
