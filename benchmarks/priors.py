@@ -1,45 +1,107 @@
-"""Priors for constants the calibration data cannot fit: memory overheads, links, and runtimes with no rows.
+"""Priors: the value of every physical parameter before the fit, with its reason, and the sections the
+calibration data cannot fit (memory overheads, links, core-die bandwidth).
 
-Each carries its reason as `basis`, and fit_constants.py writes them into constants.yaml unchanged.
+The fitter starts from these, pulls each parameter toward its prior in proportion to how little the
+data says about it, and writes them unchanged where nothing was measured.
 """
 
 from __future__ import annotations
 
-import copy
-import statistics
 from typing import Any
+
+# Parameters: (prior value, its uncertainty as a standard deviation of log(value), basis). A wide
+# sigma lets the data move the value freely; the narrow ones hold where few rows speak.
+PARAMS: dict[str, tuple[float, float, str]] = {
+    "bandwidth": (
+        0.75,
+        0.3,
+        "prior: batch-1 decode streams weights at 60-90 % of spec bandwidth across runtimes",
+    ),
+    "kv_attention": (
+        2.0,
+        1.0,
+        "prior: decode attention reads the KV cache in small, poorly parallel kernels (one query), "
+        "2-10x slower per byte than the weight stream (issue 9's measured slow-down with context)",
+    ),
+    "layer_us": (15.0, 1.5, "prior: ~5 kernels per layer at 2-5 us launch and sync each"),
+    "token_us": (
+        300.0,
+        1.5,
+        "prior: per generated token, graph build / launch, sampling and host sync, a few hundred us",
+    ),
+    "hop_us": (
+        200.0,
+        1.5,
+        "prior: layer-split boundary: copy the hidden state, synchronise the two devices' streams "
+        "(a few hundred us, issue 9)",
+    ),
+    "allreduce_us": (20.0, 1.5, "prior: NCCL / runtime small all-reduce software cost over PCIe, 10-30 us"),
+    "sync_us": (30.0, 1.5, "prior: a GPU -> CPU -> GPU round trip of the hidden state, ~2 x 15 us"),
+    "numa": (
+        1.3,
+        0.3,
+        "prior: a second socket adds ~30 % to what one socket's threads see, as llama.cpp does not "
+        "keep each thread's weights on its own node",
+    ),
+    "decode_attention": (
+        0.05,
+        1.5,
+        "prior: one query per head makes decode attention a matrix-vector product at a few % of the peak",
+    ),
+    "compute": (0.4, 0.7, "prior: quantised prompt kernels reach ~30-60 % of the dense FP16 matrix peak"),
+    "attention": (0.15, 1.0, "prior: attention kernels reach well below matmul speed (softmax, masking)"),
+    "link": (
+        0.5,
+        1.0,
+        "prior: card-to-card copies reach about half the PCIe payload rate; GeForce cards without P2P "
+        "stage them through host memory",
+    ),
+    "pcie": (0.8, 0.05, "prior: PCIe payload ~80 % of the line rate (not fitted)"),
+}
+
+# Runtimes that borrow every parameter they have no data for from another runtime, and why.
+FALLBACKS: dict[str, tuple[str, str]] = {
+    "ik_llama.cpp/cuda": ("llama.cpp/cuda", "same CUDA kernels; the fork differs mostly on the CPU"),
+    "ik_llama.cpp/rocm": ("llama.cpp/rocm", "same HIP kernels"),
+    "ik_llama.cpp/vulkan": ("llama.cpp/vulkan", "same Vulkan kernels"),
+    "ik_llama.cpp/cpu": ("llama.cpp/cpu", "the fork's CPU kernels, where not fitted on their own"),
+    "ik_llama.cpp/metal": ("llama.cpp/metal", "same Metal kernels"),
+    "exllama/cuda": ("exllamav2/cuda", "ExLlama v1 and v2 share their GPTQ kernels' design"),
+    "vllm/cuda": (
+        "exllamav2/cuda",
+        "vLLM's batch-1 path (fused GEMV / Marlin kernels, CUDA graphs) is closest to exllamav2",
+    ),
+    "vllm/rocm": ("llama.cpp/rocm", "same GPUs and HIP stack"),
+    "exllamav2/cuda": ("llama.cpp/cuda", "same GPUs; fitted where exllamav2 rows exist"),
+    "exllamav2/rocm": ("llama.cpp/rocm", "same GPUs and HIP stack"),
+    "mlx/metal": ("llama.cpp/metal", "MLX and llama.cpp Metal reach similar shares of Apple bandwidth"),
+    "llama.cpp/sycl": ("llama.cpp/vulkan", "Intel GPUs are measured on Vulkan"),
+    "llama.cpp/rocm": ("llama.cpp/cuda", "shared ggml GPU kernels (HIP is compiled from the CUDA code)"),
+    "llama.cpp/vulkan": ("llama.cpp/cuda", "shared ggml graph; Vulkan kernels are fitted where rows exist"),
+    "llama.cpp/metal": ("llama.cpp/cuda", "shared ggml graph; Metal kernels are fitted where rows exist"),
+    "llama.cpp/cpu": ("llama.cpp/cuda", "only the layout costs are shared"),
+}
 
 
 def base_constants() -> dict[str, Any]:
-    """The constants before any fit: a global default and the sections the data says nothing about."""
+    """The constants before any fit: priors for every parameter and the sections no row can fit."""
     return {
-        "global": {
-            "decode": {
-                "bandwidth_fraction": 0.7,
-                "overhead_us_per_layer": 40.0,
-                "basis": "prior: replaced by the median of fitted runtime defaults",
-            },
-            "prompt": {
-                "compute_fraction": 0.4,
-                "basis": "prior: replaced by the median of fitted runtime defaults",
-            },
-        },
+        "version": 2,
+        "params": {name: {"value": v, "basis": basis} for name, (v, _, basis) in PARAMS.items()},
         "runtimes": {
-            "llama.cpp/cpu": {
-                "default": {
-                    "decode": {
-                        "bandwidth_fraction": 0.6,
-                        "overhead_us_per_layer": 15.0,
-                        "basis": "prior, no CPU rows in the calibration set: llama.cpp CPU decode reaches ~50-70 % "
-                        "of theoretical DRAM bandwidth in community reports; thread sync per layer ~15 us",
-                    },
-                    "prompt": {
-                        "compute_fraction": 0.5,
-                        "basis": "prior, no CPU rows: int8 dot-product kernels reach about half the FP32 vector "
-                        "peak on AVX2/AVX-512 parts (community llama-bench); uncertain",
-                    },
-                }
-            },
+            rt: {"fallback": fb, "basis": f"borrows unfitted parameters from {fb}: {why}"}
+            for rt, (fb, why) in FALLBACKS.items()
+        },
+        "cpu": {
+            "ccd_read_gbs": {"zen2": 40.0, "zen3": 40.0, "zen4": 64.0, "zen5": 128.0},
+            "basis": (
+                "prior, per core die, in the channel arithmetic's terms: Zen 2/3 four-CCD Rome/Milan parts "
+                "stream ~110-120 GB/s against ~150 GB/s for 8-CCD parts on the same 8 x DDR4-3200 (community "
+                "STREAM runs) -> ~40 GB/s per CCD; Zen 4: 32 B/clk at ~2 GHz FCLK = 64 GB/s (TR PRO 7965WX, "
+                "4 CCDs, reads ~225 GB/s in mlc, calibration notes); Zen 5 parts with up to 8 CCDs use two "
+                "links per CCD (an 8-CCD EPYC 9355 reads 598 GB/s in OCCT, calibration notes) -> 128. "
+                "Uncertain; no CCD-limited decode run is in the calibration set"
+            ),
         },
         "weights": {
             "moe_dense_bits_min": 8.5,
@@ -59,7 +121,14 @@ def base_constants() -> dict[str, Any]:
                 "cpu": 0.0,
                 "default": 0.4,
             },
-            "backend_extra_gb": {"llama.cpp": 0.0, "vllm": 1.0, "exllamav2": 0.2, "exllama": 0.2, "mlx": 0.1},
+            "backend_extra_gb": {
+                "llama.cpp": 0.0,
+                "ik_llama.cpp": 0.0,
+                "vllm": 1.0,
+                "exllamav2": 0.2,
+                "exllama": 0.2,
+                "mlx": 0.1,
+            },
             "os_reserve_gb": 4.0,
             "activation_width_factor": 12.0,
             "exllamav2_chunk_tokens": 2048,
@@ -68,10 +137,11 @@ def base_constants() -> dict[str, Any]:
             "margin_fraction": 0.02,
             "basis": (
                 "prior: CUDA/ROCm context 0.3-0.5 GB per GPU (nvidia-smi on an idle process); Metal's share is "
-                "already gpu_memory_gb; vLLM adds CUDA graphs (~0.3-0.5 GB) and its activation "
-                "peak (~0.5 GB) inside gpu_memory_utilization 0.9, which is its margin; llama.cpp compute buffer = f32 logits (vocab x ubatch) + ~12 x hidden "
-                "f32 per token of scratch (matches its logged CUDA compute buffers within ~30 %); 4 GB of RAM kept "
-                "for the OS on a CPU host; margin 0.3 GB + 2 % for allocator slack"
+                "already gpu_memory_gb; vLLM adds CUDA graphs (~0.3-0.5 GB) and its activation peak (~0.5 GB) "
+                "inside gpu_memory_utilization 0.9, which is its margin; llama.cpp compute buffer = f32 logits "
+                "(vocab x ubatch) + ~12 x hidden f32 per token of scratch (matches its logged CUDA compute "
+                "buffers within ~30 %); 4 GB of RAM kept for the OS on a CPU host; margin 0.3 GB + 2 % for "
+                "allocator slack. All in decimal GB; device capacities are binary (GiB) and converted to bytes"
             ),
         },
         "multi_gpu": {
@@ -80,108 +150,20 @@ def base_constants() -> dict[str, Any]:
             "chipset_extra_latency_us": 5.0,
             "nvlink_bridge_gbs": 56.0,
             "nvlink_latency_us": 5.0,
-            "hop_latency_us": 40.0,
             "basis": (
-                "prior: PCIe payload ~80 % of the line rate; NCCL small all-reduce ~10-20 us over PCIe, ~5 us over "
-                "NVLink; the consumer NVLink bridge (RTX 3090) is 112.5 GB/s both ways = 56 GB/s per direction; a "
-                "layer-split hop (copy + sync of one hidden state) ~40 us; chipset slots add a DMI hop. Not fitted: "
-                "the only multi-GPU rows (4090 + 3090 Ti, exllama) are held out to test the layer-split sum"
+                "prior: PCIe payload ~80 % of the line rate; a small transfer over PCIe ~10-20 us, ~5 us over "
+                "NVLink; the consumer NVLink bridge (RTX 3090) is 112.5 GB/s both ways = 56 GB/s per direction; "
+                "chipset slots add a DMI hop. The software cost of a hop or an all-reduce is fitted (hop_us, "
+                "allreduce_us)"
             ),
         },
     }
 
 
-def _copy_runtime(constants: dict[str, Any], target: str, source: str, why: str) -> None:
-    if source not in constants["runtimes"]:
-        return
-    table = copy.deepcopy(constants["runtimes"][source])
-
-    def rebase(node: dict[str, Any]) -> None:
-        for group in ("decode", "prompt"):
-            if group in node:
-                node[group]["basis"] = f"prior: {why}; copied from {source} ({node[group]['basis']})"
-
-    for section in ("default",):
-        if section in table:
-            rebase(table[section])
-    for sub in ("vendor", "family"):
-        for node in table.get(sub, {}).values():
-            rebase(node)
-    constants["runtimes"][target] = table
+def prior_sigma(name: str) -> float:
+    """Standard deviation of log(value) the prior allows a parameter's base value."""
+    return PARAMS[name][1]
 
 
-def fill_prior_runtimes(constants: dict[str, Any]) -> None:
-    """Runtimes without rows borrow from the nearest fitted one, saying so; the global default is the median."""
-    rt = constants["runtimes"]
-    _copy_runtime(
-        constants,
-        "vllm/cuda",
-        "exllamav2/cuda",
-        "no vLLM rows; vLLM's batch-1 path (fused GEMV / Marlin kernels, CUDA graphs) is closest to exllamav2",
-    )
-    if "vllm/cuda" in rt:
-        for node in [rt["vllm/cuda"].get("default", {}), *rt["vllm/cuda"].get("family", {}).values()]:
-            node.pop("prompt", None)
-        rt["vllm/cuda"].setdefault("default", {})["prompt"] = {
-            "compute_fraction": 0.55,
-            "peak": "fp16",
-            "basis": "prior, no vLLM prompt rows: cuBLAS / FlashAttention GEMMs reach ~50-70 % of the dense "
-            "FP16 tensor peak at prompt sizes",
-        }
-    _copy_runtime(constants, "vllm/rocm", "llama.cpp/rocm", "no vLLM ROCm rows; same GPUs and HIP stack")
-    _copy_runtime(
-        constants, "exllamav2/rocm", "llama.cpp/rocm", "no exllamav2 ROCm rows; same GPUs and HIP stack"
-    )
-    _copy_runtime(
-        constants,
-        "mlx/metal",
-        "llama.cpp/metal",
-        "no MLX rows; MLX and llama.cpp Metal reach similar shares of Apple bandwidth",
-    )
-    _copy_runtime(
-        constants, "llama.cpp/sycl", "llama.cpp/vulkan", "no SYCL rows; Intel GPUs are measured on Vulkan"
-    )
-    if "exllamav2/cuda" in rt and "prompt" not in rt["exllamav2/cuda"].get("default", {}):
-        src = rt.get("exllama/cuda", {}).get("default", {}).get("prompt")
-        if src:
-            rt["exllamav2/cuda"]["default"]["prompt"] = dict(
-                src, basis=f"prior: no exllamav2 prompt rows; ExLlama v1 fit ({src['basis']})"
-            )
-    fitted = [t["default"] for k, t in rt.items() if "default" in t and "fitted" in str(t["default"])]
-    for group, field in (
-        ("decode", "bandwidth_fraction"),
-        ("decode", "overhead_us_per_layer"),
-        ("prompt", "compute_fraction"),
-    ):
-        values = [float(d[group][field]) for d in fitted if group in d and "fitted" in d[group]["basis"]]
-        if values:
-            constants["global"][group][field] = round(statistics.median(values), 4)
-    for group in ("decode", "prompt"):
-        constants["global"][group]["basis"] = "median of the fitted runtime defaults"
-
-
-def copy_bands(constants: dict[str, Any]) -> None:
-    """Uncertainty for prior-only runtimes: the source's band widened by a quarter each way."""
-    unc = constants.setdefault("uncertainty", {})
-    pairs = {
-        "vllm/cuda": "exllamav2/cuda",
-        "vllm/rocm": "llama.cpp/rocm",
-        "exllamav2/rocm": "llama.cpp/rocm",
-        "mlx/metal": "llama.cpp/metal",
-        "llama.cpp/sycl": "llama.cpp/vulkan",
-        "llama.cpp/cpu": "llama.cpp/vulkan",
-    }
-    for target, source in pairs.items():
-        if source in unc and target not in unc:
-            unc[target] = {
-                kind: {
-                    "low": round(b["low"] * 0.8, 3),
-                    "high": round(b["high"] * 1.25, 3),
-                    "basis": f"prior: no rows; {source} band widened 25 %",
-                }
-                for kind, b in unc[source].items()
-            }
-    unc["default"] = {
-        kind: {"low": 0.5, "high": 1.5, "basis": "prior: no calibration for this runtime"}
-        for kind in ("decode", "prompt")
-    }
+def prior_value(name: str) -> float:
+    return PARAMS[name][0]

@@ -1,16 +1,22 @@
-"""Checks of the workload: the model fits each device at the layers placed, and meets the speed asked."""
+"""Checks of the workload: the model fits each device at the layers placed, and meets the speed asked.
+
+Speeds are compared at the edge the request asks for (workload.estimate, conservative by default),
+recomputed by the throughput model exactly as planner/instance/coeffs.py hands it to the solver.
+"""
 
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import Literal
 
 from planner import perf
 from planner.check.context import Ctx, Violation
 from planner.check.links import card_devices
 from planner.check.stack import gpu_runtime
-from planner.instance.coeffs import perf_workload
+from planner.instance.coeffs import edge_of, perf_workload
 from planner.perf.placement import Placement, Share
 from planner.perf.runtime import choose_runtime
+from planner.schema.request import Request
 from planner.schema.result import Throughput
 
 V = Violation
@@ -114,15 +120,28 @@ def check_workload(ctx: Ctx) -> list[Violation]:
         )
     if est.errors:
         out.append(V("runtime", "; ".join(est.errors)))
+    wl = build_workload(ctx)
+    edge = edge_of(wl) if wl is not None else "conservative"
     checks = (
-        ("min_decode", est.decode_tokens_per_s, req.min_decode_tokens_per_s),
-        ("min_prefill", est.prefill_tokens_per_s, req.min_prefill_tokens_per_s),
-        ("min_batch", est.batch_tokens_per_s, req.min_batch_tokens_per_s),
+        ("min_decode", est.speed("decode", edge), req.min_decode_tokens_per_s),
+        ("min_prefill", est.speed("prefill", edge), req.min_prefill_tokens_per_s),
+        ("min_batch", est.speed("batch", edge), req.min_batch_tokens_per_s),
     )
     for name, have, need in checks:
         if need and (have is None or have < need * (1 - 1e-6)):
-            out.append(V(name, f"{have or 0:.1f} tokens/s; at least {need:g}"))
+            out.append(
+                V(name, f"{have or 0:.1f} tokens/s ({edge}, {est.evidence} evidence); at least {need:g}")
+            )
     return out
+
+
+def build_speeds(est: perf.Estimate, request: Request) -> tuple[float | None, float | None, float | None]:
+    """(decode, prefill, batch) tokens/s at the edge the request's objectives use."""
+    wl = request.workload
+    edge: Literal["likely", "conservative"] = (
+        "likely" if wl is not None and wl.estimate == "likely" else "conservative"
+    )
+    return est.speed("decode", edge), est.speed("prefill", edge), est.speed("batch", edge)
 
 
 SPEEDS = tuple(

@@ -129,7 +129,7 @@ def estimate(
         q = perf.resolve_quant(quant, quants)
         perf.check_quant_backend(q, backend)
     except (perf.QuantError, ValueError) as exc:
-        errors.append(_flag_problem("--quant", str(exc), "see `planner catalog list --kind quant`"))
+        errors.append(_flag_problem("--quant", str(exc), _nearest_quant_hint(quant, quants, backend)))
     parts: list[tuple[Any, int]] = []
     detected = not (gpu or system or cpu)
     if detected:
@@ -158,6 +158,17 @@ def estimate(
     if cpu_parts and (cpu or detected or not gpu_parts):
         cpu_entry, sockets = cpu_parts[0]
         host = perf.device_from_cpu(cpu_entry, ram_gb or min(cpu_entry.max_memory_gb * sockets, 128), sockets)
+    if not errors:
+        errors += _context_problems(llm, context, prompt, generate)
+        errors += [
+            _flag_problem(
+                "--system" if system else "--gpu" if d.kind == "gpu" else "--cpu",
+                f"{d.name} has no memory bandwidth figure, which every speed rests on",
+                "give bandwidth_gbs in its catalogue entry (planner catalog show ID)",
+            )
+            for d in [*devices, *([host] if host else [])]
+            if d.bandwidth_gbs <= 0
+        ]
     if errors:
         raise InputError(errors)
     wl = perf.Workload(
@@ -194,3 +205,34 @@ def estimate(
         nearest = "; ".join(result.would_fit) or "a bigger device or offload to system RAM"
         note(f"does not fit: {result.shortfall_gb or 0:.1f} GB short; would fit: {nearest}")
         raise Infeasible(EXIT_INFEASIBLE)
+
+
+def _context_problems(llm: Any, context: int | None, prompt: int, generate: int) -> list[Problem]:
+    """A context beyond what the model was trained for, with the longest that is."""
+    wanted = context if context is not None else prompt + generate
+    if wanted <= llm.max_context:
+        return []
+    flag = "--context" if context is not None else "--prompt"
+    what = f"context {wanted:,}" if context is not None else f"prompt + generate = {wanted:,} tokens"
+    return [
+        _flag_problem(
+            flag,
+            f"{what} exceeds {llm.id}'s trained maximum of {llm.max_context:,} tokens",
+            f"use --context {llm.max_context} or less",
+        )
+    ]
+
+
+def _nearest_quant_hint(name: str, quants: dict[str, Any], backend: str) -> str:
+    """The quants this backend loads, nearest in bits per weight to the one asked for first."""
+    from planner import perf
+
+    runnable = [q for q in quants.values() if backend in q.backends]
+    if not runnable:
+        return "see `planner catalog list --kind quant`"
+    try:
+        bits = perf.resolve_quant(name, quants).bits_per_weight
+    except (perf.QuantError, ValueError):
+        bits = 4.5
+    near = sorted(runnable, key=lambda q: (abs(q.bits_per_weight - bits), q.id))[:3]
+    return f"nearest that {backend} runs: " + ", ".join(f"{q.id} ({q.bits_per_weight:g} bpw)" for q in near)

@@ -3,27 +3,42 @@
 Layer split is linear in the layers each device holds: memory = fixed + k x per-layer, time = k x
 per-layer. We evaluate the throughput model at one and two layers and read both terms off, so the
 solver optimises the very physics the report later shows.
+
+This is the one place that decides which edge of the throughput band the solver sees: the request's
+`workload.estimate` (conservative by default, carried as the perf workload's `edge`) scales each
+device's time by the inverse low edge of its own evidence tier's band, exactly as perf's conservative
+value does, so the checker (which recomputes the estimate at the same edge) and the solver agree.
 """
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import NamedTuple
+from typing import Literal, NamedTuple
 
 from planner import perf
+from planner.perf.decode import decode_context, share_step
+from planner.perf.evidence import Kind, band, conservative_seconds, device_tier
+from planner.perf.links import hop_bytes_s
 from planner.perf.placement import Placement, Share, memory_rows
+from planner.perf.prefill import share_prefill_terms
 from planner.perf.runtime import choose_runtime
+from planner.perf.terms import Term, make_ctx, total
 from planner.schema import Cpu, Gpu
 from planner.schema.request import Workload as RequestWorkload
 
 GB = 1e9
 NS = 1e9
+Edge = Literal["likely", "conservative"]
 
 
 @dataclass(frozen=True)
 class LayerCoeff:
-    """What one card (all its chips) or one CPU platform does per transformer layer it holds."""
+    """What one card (all its chips) or one CPU platform does per transformer layer it holds.
+
+    hop_latency_ns and hop_bytes_scale price a layer-split boundary next to this card: a fixed
+    software cost, and a multiplier on bytes over the link's PCIe payload rate (the achieved share).
+    """
 
     cap_layers: int
     decode_ns: int
@@ -31,6 +46,8 @@ class LayerCoeff:
     batch_ns: int
     hop_ns: int
     problem: str = ""
+    hop_latency_ns: int = 0
+    hop_bytes_scale: float = 1.0
 
 
 def perf_workload(req: RequestWorkload, catalog: object) -> perf.Workload:
@@ -48,7 +65,20 @@ def perf_workload(req: RequestWorkload, catalog: object) -> perf.Workload:
         backend=req.backend,
         split=req.split,
         offload="layers" if req.offload else "none",
+        edge=req.estimate,
     )
+
+
+def edge_of(wl: perf.Workload) -> Edge:
+    """The edge of the throughput band the request's objectives and targets use."""
+    return "likely" if wl.edge == "likely" else "conservative"
+
+
+def edge_factor(device: perf.Device, runtime_key: str, kind: Kind, edge: Edge) -> float:
+    """Multiplier on a device's seconds at this edge: 1 for likely, 1 / band low for conservative."""
+    if edge == "likely":
+        return 1.0
+    return 1 / float(band(kind, device_tier(device, runtime_key))["low"])
 
 
 def _share(device: perf.Device, wl: perf.Workload, layers: int, role: str = "gpu") -> Placement:
@@ -76,22 +106,48 @@ def _per_layer(
     fixed = one.total_gb - per_layer
     room = one.capacity_gb - one.margin_gb - fixed
     cap = max(0, math.floor(room / per_layer)) if per_layer > 0 else wl.model.layers
-    place = _share(device, wl, 1, role)
-    s = place.shares[0]
-    dctx = perf.decode.decode_context(wl)
-    dec = max(perf.decode.share_step_s(s, wl, dctx, 1, s.layers_share))
-    pre = perf.prefill_seconds(place, wl) if wl.prompt > 0 else 0.0
-    bat = max(perf.decode.share_step_s(s, wl, dctx, batch, s.layers_share))
+    s = _share(device, wl, 1, role).shares[0]
+    edge = edge_of(wl)
+    dctx = decode_context(wl)
+    k_dec = edge_factor(device, rc.key, "decode", edge)
+    dec = total(share_step(s, 0, wl, dctx, 1, "single")[0]) * k_dec
+    bat = total(share_step(s, 0, wl, dctx, batch, "single")[0]) * k_dec
+    pre = 0.0
+    if wl.prompt > 0:
+        _, ubatches, _ = perf.prefill.batching(wl)
+        terms = share_prefill_terms(s, 0, wl, "single", s, ubatches, s.layers_share)
+        pre = total(terms) * edge_factor(device, rc.key, "prompt", edge)
     return cap, dec, pre, bat, ""
+
+
+def _hop(device: perf.Device, wl: perf.Workload) -> tuple[float, float, float]:
+    """(latency s, bytes multiplier, decode seconds) of one layer-split boundary next to this card.
+
+    The checker prices a build's hops at the weakest tier among its cards; the solver, which does not
+    know the other cards, takes the prior tier's margin, so it never promises more.
+    """
+    rc = choose_runtime(device, wl.backend, wl.runtime)
+    ctx = make_ctx(rc.key, device, wl.quant, wl.flash_attention, "layer")
+    low = 1.0 if edge_of(wl) == "likely" else float(band("decode", "prior")["low"])
+    latency = Term(1e-6, (("hop_us", 1),), ctx).value() / low
+    scale = Term(1.0, (("link", -1),), ctx).value() / low
+    return latency, scale, latency + scale * hop_bytes_s([device, device], wl.model.hidden_size, 1)
 
 
 def gpu_coeff(gpu: Gpu, wl: perf.Workload) -> LayerCoeff:
     """Coefficients of one card: its chips' layers add up, each chip runs its own layers."""
     chips = perf.device_from_gpu(gpu)
     cap, dec, pre, bat, problem = _per_layer(chips[0], wl)
-    hop = perf.links.hop_s(chips[:1], wl.model.hidden_size, 1) if not problem else 0.0
+    latency, scale, hop = _hop(chips[0], wl) if not problem else (0.0, 1.0, 0.0)
     return LayerCoeff(
-        cap * len(chips), round(dec * NS), round(pre * NS), round(bat * NS), round(hop * NS), problem
+        cap * len(chips),
+        round(dec * NS),
+        round(pre * NS),
+        round(bat * NS),
+        round(hop * NS),
+        problem,
+        math.ceil(latency * NS),
+        scale,
     )
 
 
@@ -137,14 +193,22 @@ class TensorCoeff(NamedTuple):
     batch_nvlink: int
 
 
+def _timed(terms: list[Term], placement: Placement, kind: Kind, edge: Edge) -> float:
+    if edge == "likely":
+        return total(terms)
+    return conservative_seconds(terms, perf.tiers_of(placement), kind)
+
+
 def _tensor_times(devices: list[perf.Device], wl: perf.Workload) -> tuple[float, float, float]:
-    """(decode, prefill, batch-step) seconds of these devices in tensor parallel, links as they carry."""
+    """(decode, prefill, batch-step) seconds of these devices in tensor parallel, links as they carry,
+    at the request's edge of the band."""
+    edge = edge_of(wl)
     rcs = [(d, choose_runtime(d, wl.backend, wl.runtime)) for d in devices]
     placement = perf.placement.place(rcs, wl, "tensor", "none", None)
-    dctx = perf.decode.decode_context(wl)
-    dec = perf.step_seconds(placement, wl, dctx, 1)[0]
-    pre = perf.prefill_seconds(placement, wl) if wl.prompt else 0.0
-    bat = perf.step_seconds(placement, wl, dctx, wl.batch)[0]
+    dctx = decode_context(wl)
+    dec = _timed(perf.step_terms(placement, wl, dctx, 1)[0], placement, "decode", edge)
+    pre = _timed(perf.prefill_terms(placement, wl), placement, "prompt", edge) if wl.prompt else 0.0
+    bat = _timed(perf.step_terms(placement, wl, dctx, wl.batch)[0], placement, "decode", edge)
     return dec, pre, bat
 
 

@@ -117,11 +117,15 @@ def layer_hops(bm: BuildModel, wl: Any, times: dict[str, list[Any]]) -> None:
     m.AddMultiplicationEquality(hop_inv, [hops, link.inv])
     hidden = wl.model.hidden_size
     ubatches = math.ceil(wl.prompt / max(1, wl.ubatch)) if wl.prompt else 0
-    lat_ns = float(perf.constants.section("multi_gpu")["hop_latency_us"]) * 1e3
+    # The hop's fixed cost and the achieved share of the link, at the request's edge of the band, as
+    # planner/instance/coeffs.py reads them off the throughput model (the worst over the card options).
+    options = [c for c in bm.coeff.values() if c.hop_latency_ns]
+    lat_ns = float(max((c.hop_latency_ns for c in options), default=0))
+    byte_scale = max((c.hop_bytes_scale for c in options), default=1.0)
     per_key = {
-        "decode": (1, hidden * 2),
-        "batch": (1, hidden * wl.batch * 2),
-        "prefill": (ubatches, hidden * wl.ubatch * 2),
+        "decode": (1, math.ceil(hidden * 2 * byte_scale)),
+        "batch": (1, math.ceil(hidden * wl.batch * 2 * byte_scale)),
+        "prefill": (ubatches, math.ceil(hidden * wl.ubatch * 2 * byte_scale)),
     }
     for key, (count, nbytes) in per_key.items():
         if count == 0:

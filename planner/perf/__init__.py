@@ -10,6 +10,7 @@ from planner.perf.decode import (
     effective_bandwidth_gbs,
     per_token_overhead_s,
     step_seconds,
+    step_terms,
 )
 from planner.perf.device import (
     Device,
@@ -19,7 +20,8 @@ from planner.perf.device import (
     device_from_system,
     with_link,
 )
-from planner.perf.estimate import Estimate, estimate, estimate_placement
+from planner.perf.estimate import Estimate, estimate, estimate_placement, tiers_of
+from planner.perf.evidence import band, conservative_seconds, device_tier
 from planner.perf.links import Link, allreduce_s, link_gbs, pcie_gbs, slowest_link
 from planner.perf.memory import (
     decode_weight_bytes,
@@ -34,6 +36,7 @@ from planner.perf.prefill import (
     matmul_flops_per_token,
     peak_tflops,
     prefill_seconds,
+    prefill_terms,
     prompt_flops,
 )
 from planner.perf.runtime import choose_runtime
@@ -57,15 +60,18 @@ __all__ = [
     "allreduce_s",
     "arch_family",
     "attention_flops_per_token",
+    "band",
     "check_quant_backend",
     "choose_layout",
     "choose_runtime",
+    "conservative_seconds",
     "decode_seconds_per_token_layer_split",
     "decode_seconds_per_token_tensor_split",
     "decode_weight_bytes",
     "device_from_cpu",
     "device_from_gpu",
     "device_from_system",
+    "device_tier",
     "effective_bandwidth_gbs",
     "effective_tflops",
     "estimate",
@@ -82,12 +88,15 @@ __all__ = [
     "peak_tflops",
     "per_token_overhead_s",
     "prefill_seconds",
+    "prefill_terms",
     "prompt_flops",
     "resolve_quant",
     "roofline_batch",
     "slowest_link",
     "step_seconds",
+    "step_terms",
     "tensor_split_problem",
+    "tiers_of",
     "use_constants",
     "weight_bytes",
     "with_link",

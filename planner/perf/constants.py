@@ -1,32 +1,34 @@
-"""Fitted throughput constants from constants.yaml, looked up per runtime, architecture family and vendor.
+"""Fitted throughput constants from constants.yaml: physical parameters, scaled per runtime, with effects.
 
-The numbers live in the YAML file beside this module, each with its basis; benchmarks/fit_constants.py
-writes it. Look-ups fall back from "family/segment" to family, vendor, the runtime default, then global.
+Each parameter (achieved bandwidth share, per-layer cost, matrix-peak share ...) has a global value;
+each runtime scales its fallback's value (ik_llama.cpp/cuda -> llama.cpp/cuda -> global), and effects
+multiply it by level (architecture family, memory kind, vendor, compute units, quant class, flash
+attention). A runtime with few rows stays close to the runtime it falls back on.
+benchmarks/fit_constants.py writes the file, every value with its basis.
 """
 
 from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from planner.perf.device import Device
-
 CONSTANTS_FILE = Path(__file__).with_name("constants.yaml")
+LEVELS = ("family", "memory", "vendor", "units", "quant", "fa", "split")
 
 _active: dict[str, Any] | None = None
+_cache: dict[tuple[str, str], tuple[float, list[Mapping[str, Mapping[str, float]]]]] = {}
 
 
 def load_constants(path: Path | None = None) -> dict[str, Any]:
     """The constants mapping read from a YAML file (the shipped one by default)."""
     with open(path or CONSTANTS_FILE, encoding="utf-8") as fh:
         data = yaml.safe_load(fh)
-    if not isinstance(data, dict) or "global" not in data:
-        raise ValueError(f"{path or CONSTANTS_FILE}: not a throughput constants file (no 'global' key)")
+    if not isinstance(data, dict) or "params" not in data:
+        raise ValueError(f"{path or CONSTANTS_FILE}: not a throughput constants file (no 'params' key)")
     return data
 
 
@@ -44,62 +46,70 @@ def use_constants(data: Mapping[str, Any]) -> Iterator[None]:
     global _active
     previous = _active
     _active = dict(data)
+    _cache.clear()
     try:
         yield
     finally:
         _active = previous
+        _cache.clear()
 
 
-@dataclass(frozen=True)
-class Looked:
-    """A group of constants and where they were found (for the estimate's assumptions)."""
-
-    values: dict[str, Any]
-    where: str
-    basis: str
-
-    def __getitem__(self, key: str) -> float:
-        return float(self.values[key])
+def fallback_chain(runtime: str) -> list[str]:
+    """The runtime and the runtimes it borrows unfitted parameters from, nearest first."""
+    table = constants().get("runtimes", {})
+    chain = [runtime]
+    while (nxt := (table.get(chain[-1]) or {}).get("fallback")) and nxt not in chain:
+        chain.append(nxt)
+    return chain
 
 
-def _candidates(runtime: str, device: Device) -> list[tuple[str, Mapping[str, Any]]]:
-    table = constants().get("runtimes", {}).get(runtime, {})
-    family = device.family
-    out: list[tuple[str, Mapping[str, Any]]] = []
-    fams = table.get("family", {}) or {}
-    for key in (f"{family}/{device.segment}", family):
-        if key in fams:
-            out.append((f"{runtime} {key}", fams[key]))
-    vendors = table.get("vendor", {}) or {}
-    if device.vendor_key in vendors:
-        out.append((f"{runtime} vendor {device.vendor_key}", vendors[device.vendor_key]))
-    if "default" in table:
-        out.append((f"{runtime} default", table["default"]))
-    out.append(("global default", constants()["global"]))
-    return out
+def _resolve(runtime: str, name: str) -> tuple[float, list[Mapping[str, Mapping[str, float]]]]:
+    key = (runtime, name)
+    if key not in _cache:
+        table = constants().get("runtimes", {})
+        value = float(constants()["params"][name]["value"])
+        effects = []
+        for rt in fallback_chain(runtime):
+            entry = table.get(rt) or {}
+            got = (entry.get("params") or {}).get(name)
+            if got:
+                value *= float(got["scale"])
+            effect = (entry.get("effects") or {}).get(name)
+            if effect:
+                effects.append(effect)
+        _cache[key] = (value, effects)
+    return _cache[key]
 
 
-def lookup(runtime: str, device: Device, group: str) -> Looked:
-    """The first entry on the fallback path that has this group ("decode" or "prompt")."""
-    for where, entry in _candidates(runtime, device):
-        values = entry.get(group)
-        if values:
-            return Looked(dict(values), where, str(values.get("basis", "no basis recorded")))
-    raise KeyError(f"no {group} constants for {runtime} and no global default")
+def param(runtime: str, name: str, levels: Mapping[str, str]) -> float:
+    """A parameter's value for a runtime and a device/workload context.
+
+    The global value, times the scale of each runtime on the fallback chain (llama.cpp/rocm scales
+    llama.cpp/cuda, which scales the global prior), times for each level the nearest runtime's effect
+    for the context's key (the Ampere effect fitted under CUDA serves ik_llama.cpp on CUDA too).
+    """
+    value, effects = _resolve(runtime, name)
+    for level, key in levels.items():
+        for effect in effects:
+            by_key = effect.get(level)
+            if by_key is not None and key in by_key:
+                value *= float(by_key[key])
+                break
+    return value
+
+
+def where(runtime: str, name: str) -> tuple[str, str]:
+    """(runtimes whose fits shape the parameter, the nearest one's basis) for the assumptions."""
+    table = constants().get("runtimes", {})
+    fitted = [rt for rt in fallback_chain(runtime) if name in ((table.get(rt) or {}).get("params") or {})]
+    if not fitted:
+        return "prior", str(constants()["params"][name].get("basis", ""))
+    return " < ".join(fitted), str(table[fitted[0]]["params"][name].get("basis", ""))
 
 
 def section(name: str) -> dict[str, Any]:
-    """A top-level section of the constants (memory, multi_gpu, cpu ...)."""
+    """A top-level section of the constants (memory, multi_gpu, cpu, bands, evidence ...)."""
     value = constants().get(name)
     if not isinstance(value, dict):
         raise KeyError(f"constants.yaml has no section {name!r}")
     return value
-
-
-def uncertainty(runtime: str, kind: str) -> dict[str, Any]:
-    """Relative error band (measured / predicted) for a runtime and test kind ("decode" or "prompt")."""
-    bands = constants().get("uncertainty", {})
-    band = (bands.get(runtime) or {}).get(kind) or (bands.get("default") or {}).get(kind)
-    if not band:
-        return {"low": 0.5, "high": 1.5, "basis": "no calibration band recorded; wide prior"}
-    return dict(band)

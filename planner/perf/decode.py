@@ -1,88 +1,142 @@
-"""Token generation time: bytes read per token over the achieved bandwidth, plus fixed per-layer costs.
+"""Token generation: bytes per token over the achieved bandwidth, attention over the cached context,
+fixed per-layer and per-token costs, and the hops between devices.
 
-Layer split runs the cards one after another (times add); tensor split runs them side by side (the
-slowest card counts) and pays two all-reduces per layer over the real link.
+Layer split runs the cards one after another (times add, plus a hop per boundary); tensor split runs
+them side by side (the slowest card counts) and pays two all-reduces per layer over the real link.
 """
 
 from __future__ import annotations
 
-from planner.perf.constants import lookup, section
+from planner.perf.cpu import stream_bandwidth_gbs, sync_width
 from planner.perf.device import Device
-from planner.perf.links import allreduce_s, hop_s
+from planner.perf.links import link_gbs
 from planner.perf.memory import kv_cache_bytes, touched_expert_share, weight_split
 from planner.perf.placement import Placement, Share, place
-from planner.perf.prefill import attention_flops_per_token, effective_tflops_for, matmul_flops_per_token
+from planner.perf.prefill import attention_flops_per_token, matmul_flops_per_token
 from planner.perf.runtime import choose_runtime
+from planner.perf.terms import Term, bandwidth_factors, make_ctx, share_ctx, total
 from planner.perf.workload import Workload
 from planner.schema.llm import Llm
 
 
-def effective_bandwidth_gbs(device: Device, backend: str, runtime: str | None = None) -> float:
-    """Memory bandwidth the backend achieves on this device when streaming weights, GB/s."""
-    key = choose_runtime(device, backend, runtime).key
-    return device.bandwidth_gbs * lookup(key, device, "decode")["bandwidth_fraction"]
-
-
-def per_token_overhead_s(device: Device, backend: str, model: Llm, runtime: str | None = None) -> float:
-    """Fixed time per generated token that no bandwidth removes (kernel launches, syncs), seconds.
-
-    It scales with the number of layers because each layer is a fixed number of kernel launches.
-    """
-    key = choose_runtime(device, backend, runtime).key
-    return lookup(key, device, "decode")["overhead_us_per_layer"] * 1e-6 * model.layers
-
-
-def share_step_s(
-    share: Share, workload: Workload, context: int, tokens: int, layers_run: float
-) -> tuple[float, float]:
-    """(memory-bound s, compute-bound s) for one device's part of a step of `tokens` streams.
-
-    Both include the fixed per-layer launch cost; the step takes the larger of the two.
-    """
-    model, quant = workload.model, workload.quant
-    d = share.device
-    weights = weight_split(model, quant).read(share.dense, share.experts, touched_expert_share(model, tokens))
+def share_terms(
+    share: Share, index: int, workload: Workload, context: int, tokens: int, layers_run: float, mode: str
+) -> tuple[list[Term], list[Term], list[Term]]:
+    """(memory, compute, always-paid) terms of one device's part of a step of `tokens` streams at `context`."""
+    model, d = workload.model, share.device
+    ctx = share_ctx(share, workload, mode)
+    bw = stream_bandwidth_gbs(d) * 1e9
+    factors = bandwidth_factors(d)
+    weights = weight_split(model, workload.quant).read(
+        share.dense, share.experts, touched_expert_share(model, tokens)
+    )
     kv = kv_cache_bytes(model, workload.kv_dtype, context) * share.kv * tokens
-    dec = lookup(share.runtime.key, d, "decode")
-    bandwidth = d.bandwidth_gbs * dec["bandwidth_fraction"] * 1e9
-    flops = tokens * (matmul_flops_per_token(model) + attention_flops_per_token(model, context))
-    tflops = effective_tflops_for(d, share.runtime.key)
-    compute = flops * share.layers_share / (tflops * 1e12) if tflops > 0 else 0.0
-    fixed = dec["overhead_us_per_layer"] * 1e-6 * model.layers * layers_run
-    return (weights + kv) / bandwidth + fixed, compute + fixed
+    memory = [Term(weights / bw, factors, ctx, index, "weights")]
+    peak = d.matrix_tflops * 1e12 or float("inf")  # unpublished peak: decode stays memory-bound
+    compute = [
+        Term(
+            tokens * matmul_flops_per_token(model) * share.layers_share / peak, (("compute", -1),), ctx, index
+        )
+    ]
+    # Attention runs after the weight kernels, not beside them: it adds its cache read (at the
+    # attention kernels' own efficiency) and its arithmetic, which dominates on CPUs at long context.
+    fixed = [
+        Term(kv / bw, (*factors, ("kv_attention", 1)), ctx, index, "kv cache"),
+        Term(
+            tokens * attention_flops_per_token(model, context) * share.kv / peak,
+            (("decode_attention", -1),),
+            ctx,
+            index,
+            "attention",
+        ),
+        Term(1e-6 * model.layers * layers_run * sync_width(d), (("layer_us", 1),), ctx, index, "per layer"),
+        # The per-token cost (graph launch, sampling, host sync) is paid by each device in proportion
+        # to the layers it runs: the whole of it on one device or on each card of a tensor split.
+        Term(1e-6 * layers_run, (("token_us", 1),), ctx, index, "per token"),
+    ]
+    return memory, compute, fixed
+
+
+def share_step(
+    share: Share, index: int, workload: Workload, context: int, tokens: int, mode: str
+) -> tuple[list[Term], bool]:
+    """One device's terms of a decode step (the larger of memory and compute, plus what is always
+    paid), and whether memory bounds it."""
+    run = 1.0 if (mode == "tensor" and share.role == "gpu") else share.layers_share
+    mem, comp, fixed = share_terms(share, index, workload, context, tokens, run, mode)
+    part, was_memory = _branch(mem, comp)
+    return [*part, *fixed], was_memory
+
+
+def _branch(memory: list[Term], compute: list[Term]) -> tuple[list[Term], bool]:
+    """The larger of the memory and compute parts (a step waits for both), and whether memory won."""
+    return (memory, True) if total(memory) >= total(compute) else (compute, False)
+
+
+def layout_terms(placement: Placement, workload: Workload, tokens: int) -> list[Term]:
+    """Terms of the layout itself: hops between cards, all-reduces, host round trips."""
+    model = workload.model
+    active = [(i, s) for i, s in enumerate(placement.shares) if s.layers_share > 0]
+    if not active:
+        return []
+    gpus = [s for _, s in active if s.role == "gpu"]
+    lead = gpus[0] if gpus else active[0][1]
+    ctx = share_ctx(lead, workload, placement.mode)
+    out: list[Term] = []
+    devices = [s.device for s in gpus]
+    if len(gpus) > 1:
+        bw, latency, _ = link_gbs(devices)
+        if placement.mode == "tensor":
+            n = len(gpus)
+            ring = 2 * (n - 1) / n * model.hidden_size * tokens * 2 / (bw * 1e9)
+            out.append(Term(2 * model.layers * 1e-6, (("allreduce_us", 1),), ctx, -1, "all-reduce"))
+            out.append(Term(2 * model.layers * latency, (), None, -1, "all-reduce latency"))
+            out.append(Term(2 * model.layers * ring, (("link", -1),), ctx, -1, "all-reduce bytes"))
+        else:
+            hops = len(gpus) - 1
+            out.append(Term(hops * 1e-6, (("hop_us", 1),), ctx, -1, "hops"))
+            hop_bytes = hops * model.hidden_size * tokens * 2 / (bw * 1e9)
+            out.append(Term(hop_bytes, (("link", -1),), ctx, -1, "hop bytes"))
+    if gpus and len(gpus) < len(active):
+        if placement.offload == "experts":
+            # -ot exps=CPU bounces the hidden state GPU -> CPU -> GPU in every MoE layer.
+            moe_layers = model.layers - (model.moe.dense_layers if model.moe else 0)
+            out.append(Term(2 * moe_layers * 1e-6, (("sync_us", 1),), ctx, -1, "expert round trips"))
+        else:
+            out.append(Term(2e-6, (("hop_us", 1),), ctx, -1, "host hop"))
+    return out
+
+
+def step_terms(
+    placement: Placement, workload: Workload, context: int, tokens: int = 1
+) -> tuple[list[Term], str]:
+    """Terms of one decode step of `tokens` concurrent streams at `context`, and what bounds it."""
+    mode = placement.mode
+    terms: list[Term] = []
+    memory_bound = True
+    gpu_parts: list[list[Term]] = []
+    for i, s in enumerate(placement.shares):
+        if s.layers_share <= 0:
+            continue
+        part, was_memory = share_step(s, i, workload, context, tokens, mode)
+        if s.role == "gpu" and mode == "tensor":
+            gpu_parts.append(part)
+            continue
+        memory_bound &= was_memory
+        terms += part
+    if gpu_parts:
+        # Tensor parallel: every card runs every layer on its slice; the slowest card sets the pace.
+        terms += max(gpu_parts, key=total)
+    terms += layout_terms(placement, workload, tokens)
+    return terms, "memory" if memory_bound else "compute"
 
 
 def step_seconds(
     placement: Placement, workload: Workload, context: int, tokens: int = 1
 ) -> tuple[float, str]:
     """Seconds for one decode step of `tokens` concurrent streams at `context`, and what bounds it."""
-    model = workload.model
-    active = [s for s in placement.shares if s.layers_share > 0]
-    gpus = [s for s in active if s.role == "gpu"]
-    rest = [s for s in active if s.role != "gpu"]
-    if placement.mode == "tensor":
-        # Every card runs every layer on its slice: its launch cost counts whole.
-        parts = [share_step_s(s, workload, context, tokens, 1.0) for s in gpus]
-        time = max(max(p) for p in parts)
-        time += 2 * model.layers * allreduce_s([s.device for s in gpus], model.hidden_size, tokens)
-    else:
-        parts = [share_step_s(s, workload, context, tokens, s.layers_share) for s in gpus]
-        time = sum(max(p) for p in parts)
-        time += max(0, len(gpus) - 1) * hop_s([s.device for s in gpus], model.hidden_size, tokens)
-    host_parts = [share_step_s(s, workload, context, tokens, s.layers_share) for s in rest]
-    time += sum(max(p) for p in host_parts)
-    if rest and gpus:
-        mg = section("multi_gpu")
-        if placement.offload == "experts":
-            # -ot exps=CPU bounces the hidden state GPU -> CPU -> GPU in every MoE layer: two small
-            # PCIe copies with a sync each.
-            time += 2 * model.layers * float(mg["pcie_latency_us"]) * 1e-6
-        else:
-            time += 2 * float(mg["hop_latency_us"]) * 1e-6
-    parts += host_parts
-    memory = sum(p[0] for p in parts)
-    compute = sum(p[1] for p in parts)
-    return time, "memory" if memory >= compute else "compute"
+    terms, bound = step_terms(placement, workload, context, tokens)
+    return total(terms), bound
 
 
 def decode_context(workload: Workload) -> int:
@@ -96,19 +150,34 @@ def decode_tokens_per_s(placement: Placement, workload: Workload) -> float:
     return 1 / seconds
 
 
+def effective_bandwidth_gbs(device: Device, backend: str, runtime: str | None = None) -> float:
+    """Memory bandwidth the backend achieves on this device when streaming weights, GB/s (any quant)."""
+    ctx = make_ctx(choose_runtime(device, backend, runtime).key, device, None, True)
+    return stream_bandwidth_gbs(device) / Term(1.0, bandwidth_factors(device), ctx).coefficient()
+
+
+def per_token_overhead_s(device: Device, backend: str, model: Llm, runtime: str | None = None) -> float:
+    """Fixed time per generated token that no bandwidth removes (kernel launches, syncs), seconds."""
+    ctx = make_ctx(choose_runtime(device, backend, runtime).key, device, None, True)
+    layers = Term(1e-6 * model.layers * sync_width(device), (("layer_us", 1),), ctx)
+    return total([layers, Term(1e-6, (("token_us", 1),), ctx)])
+
+
+def _split_seconds(devices: list[Device], workload: Workload, mode: str) -> float:
+    gpus = [(d, choose_runtime(d, workload.backend, workload.runtime)) for d in devices]
+    placement = place(gpus, workload, mode, "none", None)
+    return step_seconds(placement, workload, decode_context(workload), 1)[0]
+
+
 def decode_seconds_per_token_layer_split(devices: list[Device], workload: Workload) -> float:
     """Seconds per batch-1 token with the model split by layers over `devices` in proportion to memory.
 
     Layers run in sequence, so the time is the sum over cards of their bytes / their bandwidth:
-    more cards add capacity, not speed. The solver uses this as an objective coefficient.
+    more cards add capacity, not speed.
     """
-    gpus = [(d, choose_runtime(d, workload.backend, workload.runtime)) for d in devices]
-    placement = place(gpus, workload, "layer", "none", None)
-    return step_seconds(placement, workload, decode_context(workload), 1)[0]
+    return _split_seconds(devices, workload, "layer")
 
 
 def decode_seconds_per_token_tensor_split(devices: list[Device], workload: Workload) -> float:
     """Seconds per batch-1 token with every layer split across `devices` (tensor parallel)."""
-    gpus = [(d, choose_runtime(d, workload.backend, workload.runtime)) for d in devices]
-    placement = place(gpus, workload, "tensor", "none", None)
-    return step_seconds(placement, workload, decode_context(workload), 1)[0]
+    return _split_seconds(devices, workload, "tensor")

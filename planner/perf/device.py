@@ -15,6 +15,10 @@ from planner.schema.compute import Cpu, Gpu, System
 
 DeviceKind = Literal["gpu", "system", "cpu"]
 GIB = 1024**3  # a "24 GB" card, DIMM or unified memory holds 24 GiB
+# int8 multiply-adds per cycle over FP32 FMA lanes: AVX2 / AVX-512 need vpmaddubsw + vpmaddwd (about
+# twice the FP32 rate); VNNI's vpdpbusd does four int8 MACs per 32-bit lane in one instruction. AMX
+# tiles are faster still, but llama.cpp uses them for few types: counted as VNNI.
+CPU_INT8_RATE = {"avx2": 2.0, "avx512": 2.0, "avx512-vnni": 4.0, "amx": 4.0}
 LinkVia = Literal["cpu", "chipset", "switch", "unified"]
 
 # Architecture names as catalogue authors write them, mapped to the families the fitted constants
@@ -92,6 +96,7 @@ class Device:
     ccds: int | None = None  # core dies (AMD); each reads memory through its own link to the I/O die
     sockets: int = 1
     memory_channels: int = 0
+    simd: tuple[str, ...] = ()  # CPU vector / matrix extensions (avx2, avx512, avx512-bf16, amx ...)
 
     @property
     def memory_bytes(self) -> float:
@@ -111,14 +116,33 @@ class Device:
         return "gddr"
 
     @property
+    def units(self) -> str:
+        """What runs the matrix work: GPU tensor units or shaders; on a CPU its widest integer-dot ISA.
+
+        llama.cpp's quantised kernels are int8 dot products: AVX-512 with VNNI (Zen 4 and later, Ice
+        Lake and later, shown by BF16 support) runs them at several times the plain AVX-512 or AVX2 rate.
+        """
+        if self.kind == "cpu":
+            simd = set(self.simd)
+            if "amx" in simd:
+                return "amx"
+            if "avx512" in simd and ("avx512-bf16" in simd or self.architecture.lower() in ("zen4", "zen5")):
+                return "avx512-vnni"
+            return "avx512" if "avx512" in simd else "avx2"
+        return "tensor" if self.fp16_basis.startswith("tensor") else "shader"
+
+    @property
     def matrix_tflops(self) -> float:
         """Dense matrix peak at FP16 inputs, the rate prompt kernels scale with.
 
         GeForce cards halve the FP32-accumulate tensor rate the catalogue quotes, not the FP16-accumulate
         rate llama.cpp's MMA kernels use; NVIDIA's INT8 rate is twice the latter on every tensor-core
         card, so half of it gives one basis for GeForce, workstation and datacentre parts alike. Cards
-        without fast FP16 (P40, K80) and CPUs use the FP32 rate.
+        without fast FP16 (P40, K80) use the FP32 rate; CPUs their int8 dot-product rate (quantised
+        activations times quantised weights), a multiple of the FP32 FMA rate set by the ISA.
         """
+        if self.kind == "cpu":
+            return self.fp32_tflops * CPU_INT8_RATE[self.units]
         if self.fp16_basis == "shader-fp32":
             return self.fp32_tflops
         if self.vendor_key == "nvidia" and self.int8_tops and self.fp16_basis == "tensor-fp32-acc":
@@ -146,11 +170,24 @@ class Device:
         return self.fp16_tflops * 1e12 / (self.bandwidth_gbs * 1e9)
 
 
-def _vendor_of(gpu_vendor: str, architecture: str) -> str:
+_ARCH_VENDORS = (
+    ("apple", "apple"),
+    ("rdna", "amd"),
+    ("cdna", "amd"),
+    ("gcn", "amd"),
+    ("xe", "intel"),
+)
+
+
+def _vendor_of(vendor: str, architecture: str) -> str:
+    """The GPU's vendor, by architecture where the product's vendor is a system builder (Framework, HP)."""
     family = arch_family(architecture)
-    if family.startswith("apple"):
-        return "apple"
-    return gpu_vendor
+    for prefix, chip_vendor in _ARCH_VENDORS:
+        if family.startswith(prefix):
+            return chip_vendor
+    if family in ("ampere", "ada", "hopper", "blackwell", "volta", "turing", "pascal"):
+        return "nvidia"
+    return vendor
 
 
 def device_from_gpu(gpu: Gpu) -> list[Device]:
@@ -241,12 +278,15 @@ def device_from_cpu(cpu: Cpu, ram_gb: float, sockets: int = 1) -> Device:
         vulkan=False,
         runtime="cpu",
         link_via="unified",
-        notes=("dual socket: NUMA limits what a single-node run sees of the second socket",) if sockets > 1 else (),
+        notes=("dual socket: NUMA limits what a single-node run sees of the second socket",)
+        if sockets > 1
+        else (),
         memory_type=cpu.memory_type,
         cores=cpu.cores * sockets,
         ccds=cpu.ccds,
         sockets=sockets,
         memory_channels=cpu.memory_channels,
+        simd=tuple(cpu.simd),
     )
 
 

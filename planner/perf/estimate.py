@@ -7,22 +7,30 @@ smaller building blocks directly.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
-from planner.perf.constants import lookup, uncertainty
-from planner.perf.decode import decode_context, decode_tokens_per_s, step_seconds
+from planner.perf.cpu import ccd_cap_gbs, limited_by_ccds
+from planner.perf.decode import decode_context, step_terms
 from planner.perf.device import Device
-from planner.perf.links import link_gbs
+from planner.perf.evidence import Tier, band, conservative_seconds, device_tier, weakest
 from planner.perf.placement import MemoryRow, Placement, fits, memory_rows
-from planner.perf.prefill import prefill_seconds
-from planner.perf.serving import batch_tokens_per_s, compute_bound_batch, max_batch, max_context
+from planner.perf.prefill import prefill_terms
+from planner.perf.report import assumptions
+from planner.perf.serving import compute_bound_batch, max_batch, max_context
 from planner.perf.split import choose_layout
+from planner.perf.terms import total
 from planner.perf.workload import Workload, check_quant_backend
+
+Edge = Literal["likely", "conservative"]
 
 
 @dataclass(frozen=True)
 class Estimate:
-    """Everything the throughput model says about one workload on one set of devices."""
+    """Everything the throughput model says about one workload on one set of devices.
+
+    Speeds come twice: likely (the model's central value) and conservative (the low edge of the error
+    band of the evidence behind each device); `evidence` is the weakest tier among the devices used.
+    """
 
     fits: bool
     runnable: bool
@@ -45,6 +53,26 @@ class Estimate:
     derivation: tuple[str, ...] = field(default=())
     warnings: tuple[str, ...] = field(default=())
     errors: tuple[str, ...] = field(default=())
+    decode_conservative: float | None = None
+    prefill_conservative: float | None = None
+    batch_conservative: float | None = None
+    ttft_conservative_s: float | None = None
+    evidence: Tier = "prior"
+    evidence_by_device: tuple[tuple[str, str, Tier], ...] = field(default=())
+
+    def speed(self, kind: str, edge: Edge = "likely") -> float | None:
+        """decode, prefill or batch tokens/s at the likely value or the conservative edge."""
+        likely = {
+            "decode": self.decode_tokens_per_s,
+            "prefill": self.prefill_tokens_per_s,
+            "batch": self.batch_tokens_per_s,
+        }
+        low = {
+            "decode": self.decode_conservative,
+            "prefill": self.prefill_conservative,
+            "batch": self.batch_conservative,
+        }
+        return (likely if edge == "likely" else low)[kind]
 
     def to_json(self) -> dict[str, Any]:
         """Plain data for --json output and reports."""
@@ -61,6 +89,14 @@ class Estimate:
             "prefill_tokens_per_s": r(self.prefill_tokens_per_s, 1),
             "ttft_s": r(self.ttft_s, 3),
             "batch_tokens_per_s": r(self.batch_tokens_per_s, 1),
+            "decode_tokens_per_s_conservative": r(self.decode_conservative, 1),
+            "prefill_tokens_per_s_conservative": r(self.prefill_conservative, 1),
+            "batch_tokens_per_s_conservative": r(self.batch_conservative, 1),
+            "ttft_s_conservative": r(self.ttft_conservative_s, 3),
+            "evidence": self.evidence,
+            "evidence_by_device": [
+                {"device": name, "runtime": rt, "tier": tier} for name, rt, tier in self.evidence_by_device
+            ],
             "max_batch": self.max_batch,
             "max_context": self.max_context,
             "compute_bound_batch": self.compute_bound_batch,
@@ -77,16 +113,29 @@ class Estimate:
         }
 
 
-def _device_warnings(devices: list[Device], workload: Workload) -> list[str]:
+_FP8_NATIVE = ("ada", "hopper", "blackwell", "cdna3", "rdna4")
+
+
+def _fp8_notes(d: Device, workload: Workload) -> tuple[list[str], list[str]]:
+    """FP8 checkpoints: native on Ada/Hopper/Blackwell; vLLM runs them weight-only (W8A16 Marlin) on Ampere."""
+    if not workload.quant.needs_fp8_hardware or d.family in _FP8_NATIVE or d.kind == "cpu":
+        return [], []
+    if d.vendor_key == "nvidia" and d.family == "ampere" and workload.backend == "vllm":
+        return [
+            f"{d.name}: no FP8 tensor cores; vLLM runs {workload.quant.id} weight-only (W8A16, Marlin "
+            "kernels): decode reads the 8-bit weights at full speed, prompt runs at the FP16 tensor rate"
+        ], []
+    return [], [
+        f"{d.name}: {workload.quant.id} needs FP8 kernels ({d.family} has neither FP8 nor Marlin W8A16)"
+    ]
+
+
+def _device_warnings(devices: list[Device], workload: Workload) -> tuple[list[str], list[str]]:
     out: list[str] = []
+    errors: list[str] = []
     for d in devices:
-        if d.kind == "cpu" and d.bandwidth_gbs >= 150 and d.vendor_key == "amd":
-            # AMD server and HEDT chips reach memory through their core dies (CCDs); parts with few of them
-            # cannot fill all channels, so low-core SKUs fall well short of the channel arithmetic.
-            out.append(
-                f"{d.name}: CPU bandwidth assumes enough core dies (CCDs) to fill {d.bandwidth_gbs:.0f} GB/s of "
-                "channels; low-core EPYC/Threadripper parts reach much less (check the CCD count)"
-            )
+        if d.kind == "cpu":
+            out.extend(_cpu_warnings(d))
             continue
         if d.kind == "gpu" and d.fp16_basis == "shader-fp32":
             out.append(
@@ -95,68 +144,31 @@ def _device_warnings(devices: list[Device], workload: Workload) -> list[str]:
             )
         if len(devices) > 1 and d.link_via == "chipset" and d.nvlink_gbs is None:
             out.append(f"{d.name}: on chipset lanes; card-to-card traffic shares the chipset uplink")
-        if workload.quant.needs_fp8_hardware and d.family not in ("ada", "hopper", "blackwell"):
-            out.append(
-                f"{d.name}: {workload.quant.id} needs native FP8 for fast kernels; expect a slow fallback"
-            )
-    return out
+        warn, err = _fp8_notes(d, workload)
+        out += warn
+        errors += err
+    return out, errors
 
 
-def _peak_name(device: Device, peak: str) -> str:
-    if peak == "fp32" or device.fp16_basis == "shader-fp32":
-        return f"FP32 rate {device.fp32_tflops:g} TFLOP/s"
-    return f"FP16 peak {device.fp16_tflops:g} TFLOP/s ({device.fp16_basis})"
-
-
-def _role(share: Any, placement: Placement) -> str:
-    """What a device is and does: a gpu / system / cpu running the model, or a CPU holding offloaded
-    layers or experts beside GPUs."""
-    helpers = [s for s in placement.shares if s.role == "gpu" and s.layers_share > 0]
-    if share.role == "gpu" or not helpers:
-        return str(share.device.kind)
-    return f"{share.device.kind}, offloaded {'experts' if share.role == 'host-experts' else 'layers'}"
-
-
-def _assumptions(
-    placement: Placement, workload: Workload, multi: list[Device]
-) -> tuple[list[str], list[str]]:
-    """(what the figures assume, in short lines; the constants and their basis behind them)."""
-    out = [
-        f"backend {workload.backend}; split {placement.mode}; offload {placement.offload}",
-        f"quant {workload.quant.id} at {workload.quant.bits_per_weight:g} bits/weight",
-        f"KV cache {workload.kv_dtype}; context {workload.context_tokens} tokens x batch {workload.batch}",
-        f"decode averaged over {workload.generate} tokens after {workload.depth + workload.prompt} in context",
-    ]
-    derivation = [f"quant {workload.quant.id}: {workload.quant.bits_basis}"]
-    for s in placement.shares:
-        dec = lookup(s.runtime.key, s.device, "decode")
-        pro = lookup(s.runtime.key, s.device, "prompt")
-        label = f"{s.device.name} ({_role(s, placement)}"
-        out.append(f"{label}): {s.layers_share:.0%} of layers on {s.runtime.key}")
-        derivation.append(
-            f"{label}, {s.layers_share:.0%} of layers): {s.runtime.key}; "
-            f"bandwidth x{dec['bandwidth_fraction']:.2f} and {dec['overhead_us_per_layer']:.0f} us/layer "
-            f"[{dec.where}: {dec.basis}]; compute x{pro['compute_fraction']:.2f} of "
-            f"{_peak_name(s.device, str(pro.values.get('peak', 'fp16')))} [{pro.where}: {pro.basis}]"
+def _cpu_warnings(d: Device) -> list[str]:
+    out = []
+    cap = ccd_cap_gbs(d)
+    if limited_by_ccds(d) and cap is not None:
+        # Few core dies cannot fill every channel: the channel arithmetic overstates this part.
+        out.append(
+            f"{d.name}: {d.ccds} core dies (CCDs) read at most {cap:.0f} GB/s per socket, below the "
+            f"{d.bandwidth_gbs / d.sockets:.0f} GB/s its channels offer; estimates use the lower figure"
         )
-    if len(multi) > 1:
-        _, latency, text = link_gbs(multi)
-        out.append(f"card link: {text}, {latency * 1e6:.0f} us latency")
-    return out, derivation
-
-
-def _band(placement: Placement) -> dict[str, Any]:
-    keys = sorted({s.runtime.key for s in placement.shares if s.layers_share > 0})
-    keys = keys or ["default"]
-    bands = [uncertainty(k, "decode") for k in keys]
-    low = min(float(b["low"]) for b in bands)
-    high = max(float(b["high"]) for b in bands)
-    basis = "; ".join(f"{k}: {b.get('basis', '')}" for k, b in zip(keys, bands, strict=True))
-    if placement.mode != "single" or placement.offload != "none":
-        # Multi-device layouts rest on few measured rows: widen the band.
-        low, high = low * 0.9, high * 1.1
-        basis += "; widened 10 % for multi-device layout"
-    return {"low": round(low, 3), "high": round(high, 3), "basis": basis}
+    elif d.vendor_key == "amd" and d.ccds is None and d.bandwidth_gbs / d.sockets >= 150:
+        out.append(
+            f"{d.name}: CCD count not in the catalogue; bandwidth assumes enough core dies to fill "
+            f"{d.bandwidth_gbs / d.sockets:.0f} GB/s of channels (low-core EPYC/Threadripper parts reach less)"
+        )
+    if d.sockets > 1:
+        out.append(
+            f"{d.name}: {d.sockets} sockets; a second socket adds only part of its bandwidth (NUMA), as fitted"
+        )
+    return out
 
 
 def estimate(devices: list[Device], workload: Workload, host: Device | None = None) -> Estimate:
@@ -171,6 +183,47 @@ def estimate(devices: list[Device], workload: Workload, host: Device | None = No
     return estimate_placement(layout.placement, workload, layout.warnings, layout.errors)
 
 
+def _timed(
+    terms: list[Any], tiers: dict[int, Tier], kind: Literal["decode", "prompt"]
+) -> tuple[float, float]:
+    """(likely seconds, conservative seconds) of a set of terms."""
+    return total(terms), conservative_seconds(terms, tiers, kind)
+
+
+def tiers_of(placement: Placement) -> dict[int, Tier]:
+    """Evidence tier of each active share, by its device and runtime."""
+    return {
+        i: device_tier(s.device, s.runtime.key) for i, s in enumerate(placement.shares) if s.layers_share > 0
+    }
+
+
+def _uncertainty(tier: Tier) -> dict[str, Any]:
+    dec, pro = band("decode", tier), band("prompt", tier)
+    return {
+        "tier": tier,
+        "low": dec["low"],
+        "high": dec["high"],
+        "prompt_low": pro["low"],
+        "prompt_high": pro["high"],
+        "basis": f"{tier} tier: decode {dec.get('basis', '')}; prompt {pro.get('basis', '')}",
+    }
+
+
+def _notes(
+    placement: Placement, workload: Workload, warnings_in: tuple[str, ...], errors_in: tuple[str, ...]
+) -> tuple[list[str], list[str]]:
+    gpus = [s.device for s in placement.gpu_shares]
+    hosts = [s.device for s in placement.shares if s.role != "gpu" and s.layers_share > 0]
+    w1, e1 = _device_warnings(gpus, workload)
+    w2, e2 = _device_warnings(hosts, workload)
+    warnings = [*warnings_in, *w1, *w2]
+    errors = [*errors_in, *e1, *e2]
+    for s in placement.shares:
+        warnings.extend(w for w in s.runtime.warnings if w not in warnings)
+        errors.extend(e for e in s.runtime.errors if e not in errors)
+    return warnings, errors
+
+
 def estimate_placement(
     placement: Placement,
     workload: Workload,
@@ -182,33 +235,38 @@ def estimate_placement(
     rows = memory_rows(placement, workload, workload.context_tokens, workload.batch)
     ok = fits(rows)
     shortfall = sum(max(0.0, -r.free_gb) for r in rows)
-    decode = decode_tokens_per_s(placement, workload)
-    prefill_s = prefill_seconds(placement, workload)
-    prefill = workload.prompt / prefill_s if workload.prompt > 0 and prefill_s > 0 else None
-    first_step, _ = step_seconds(placement, workload, workload.depth + workload.prompt + 1, 1)
-    batch_tps, bound = batch_tokens_per_s(placement, workload, workload.batch)
-    if workload.batch == 1:
-        bound = step_seconds(placement, workload, decode_context(workload), 1)[1]
-    multi = [s.device for s in placement.gpu_shares]
-    hosts = [s.device for s in placement.shares if s.role != "gpu" and s.layers_share > 0]
-    warnings = [*warnings_in, *_device_warnings(multi, workload), *_device_warnings(hosts, workload)]
-    for s in placement.shares:
-        warnings.extend(w for w in s.runtime.warnings if w not in warnings)
-    errors = list(errors_in)
-    for s in placement.shares:
-        errors.extend(e for e in s.runtime.errors if e not in errors)
+    tiers = tiers_of(placement)
+    tier = weakest(tiers.values())
+    context = decode_context(workload)
+    dec_terms, bound = step_terms(placement, workload, context, 1)
+    dec, dec_low = _timed(dec_terms, tiers, "decode")
+    first, first_low = _timed(
+        step_terms(placement, workload, workload.depth + workload.prompt + 1)[0], tiers, "decode"
+    )
+    pre, pre_low = _timed(prefill_terms(placement, workload), tiers, "prompt")
+    batch_terms, batch_bound = step_terms(placement, workload, context, workload.batch)
+    bat, bat_low = _timed(batch_terms, tiers, "decode")
+    if workload.batch > 1:
+        bound = batch_bound
+    prompt = workload.prompt if workload.prompt > 0 and pre > 0 else 0
+    warnings, errors = _notes(placement, workload, warnings_in, errors_in)
+    short, derivation = assumptions(placement, workload, tiers)
     if not ok:
         warnings.append(f"does not fit: {shortfall:.1f} GB short")
-    assumptions, derivation = _assumptions(placement, workload, multi)
+    if tier == "prior":
+        warnings.append(
+            "no measured run backs this hardware and runtime: the figures rest on priors "
+            f"(conservative = {band('decode', 'prior')['low']:.0%} of likely for decode)"
+        )
     return Estimate(
         fits=ok,
         runnable=not errors,
         memory=tuple(rows),
         shortfall_gb=shortfall,
-        decode_tokens_per_s=decode,
-        prefill_tokens_per_s=prefill,
-        ttft_s=prefill_s + first_step if workload.prompt > 0 else first_step,
-        batch_tokens_per_s=batch_tps,
+        decode_tokens_per_s=1 / dec,
+        prefill_tokens_per_s=prompt / pre if prompt else None,
+        ttft_s=pre + first,
+        batch_tokens_per_s=workload.batch / bat,
         max_batch=max_batch(placement, workload),
         max_context=max_context(placement, workload),
         compute_bound_batch=compute_bound_batch(placement, workload),
@@ -217,9 +275,17 @@ def estimate_placement(
         offload=placement.offload,
         backend=workload.backend,
         runtimes=tuple(s.runtime.key for s in placement.shares),
-        assumptions=tuple(assumptions),
+        assumptions=tuple(short),
         derivation=tuple(derivation),
-        uncertainty=_band(placement),
+        uncertainty=_uncertainty(tier),
         warnings=tuple(warnings),
         errors=tuple(errors),
+        decode_conservative=1 / dec_low,
+        prefill_conservative=prompt / pre_low if prompt else None,
+        batch_conservative=workload.batch / bat_low,
+        ttft_conservative_s=pre_low + first_low,
+        evidence=tier,
+        evidence_by_device=tuple(
+            (placement.shares[i].device.name, placement.shares[i].runtime.key, t) for i, t in tiers.items()
+        ),
     )

@@ -1,7 +1,7 @@
 """Links between cards: PCIe by generation and lanes (chipset slots add latency), NVLink bridges.
 
 Tensor parallelism pays two all-reduces per layer over the slowest link; layer split pays one small
-hop per card boundary.
+hop per card boundary. The software cost of each (the fitted hop_us / allreduce_us) is added in decode.
 """
 
 from __future__ import annotations
@@ -15,12 +15,16 @@ from planner.perf.device import Device
 PCIE_GBS_PER_LANE = {1: 0.25, 2: 0.5, 3: 0.985, 4: 1.969, 5: 3.938, 6: 7.877}
 
 
-def pcie_gbs(device: Device) -> float:
-    """Achieved host<->card bandwidth of the link this card actually gets (slot may be narrower)."""
-    mg = section("multi_gpu")
+def pcie_line_gbs(device: Device) -> float:
+    """Payload rate of the link this card actually gets (the slot may be narrower), GB/s one way."""
     gen = min(device.link_gen or device.pcie_gen, device.pcie_gen)
     lanes = min(device.link_lanes or device.pcie_lanes, device.pcie_lanes)
-    return PCIE_GBS_PER_LANE.get(gen, 1.969) * lanes * float(mg["pcie_efficiency"])
+    return PCIE_GBS_PER_LANE.get(gen, 1.969) * lanes
+
+
+def pcie_gbs(device: Device) -> float:
+    """Achieved host<->card bandwidth of the link this card actually gets."""
+    return pcie_line_gbs(device) * float(section("multi_gpu")["pcie_efficiency"])
 
 
 @dataclass(frozen=True)
@@ -85,9 +89,9 @@ def allreduce_s(devices: list[Device], hidden: int, tokens: int) -> float:
     return latency + 2 * (n - 1) / n * hidden * tokens * 2 / (bw * 1e9)
 
 
-def hop_s(devices: list[Device], hidden: int, tokens: int) -> float:
-    """Passing `tokens` hidden states from one card to the next in a layer split, seconds."""
+def hop_bytes_s(devices: list[Device], hidden: int, tokens: int) -> float:
+    """Moving `tokens` FP16 hidden states from one card to the next over the slowest link, seconds."""
     if len(devices) < 2:
         return 0.0
     bw, _, _ = link_gbs(devices)
-    return float(section("multi_gpu")["hop_latency_us"]) * 1e-6 + hidden * tokens * 2 / (bw * 1e9)
+    return hidden * tokens * 2 / (bw * 1e9)

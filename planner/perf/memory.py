@@ -160,7 +160,9 @@ def margin_gb(capacity_gb: float, backend: str = "llama.cpp") -> float:
 
 
 def usable_capacity_gb(device: Device, backend: str) -> float:
-    """Memory the backend may fill: vLLM pre-allocates gpu_memory_utilization of the card and no more."""
+    """Memory the backend may fill, decimal GB: vLLM pre-allocates gpu_memory_utilization of the card."""
+    # Marketed sizes are binary: a "24 GB" card holds 24 GiB, 25.8 decimal GB like every other figure here.
+    capacity = device.memory_bytes / GB
     if backend == "vllm" and device.kind != "cpu":
-        return device.memory_gb * float(section("memory")["vllm_gpu_memory_utilization"])
-    return device.memory_gb
+        return capacity * float(section("memory")["vllm_gpu_memory_utilization"])
+    return capacity

@@ -147,13 +147,15 @@ def place(
     """Lay the model out: `mode` over the GPUs, `offload` of layers or experts to the host."""
     model = workload.model
     # llama.cpp keeps the token-embedding table in system RAM; others put it on the first card.
-    llama = workload.backend == "llama.cpp" and host is not None
+    llama = workload.backend in ("llama.cpp", "ik_llama.cpp") and host is not None
     shares: list[Share] = []
     n = len(gpus)
+    on_host = workload.host_expert_share if offload == "experts" else 0.0
     if offload == "experts":
         dense_parts = spread(gpus, model.layers)
         for i, (d, rc) in enumerate(gpus):
-            shares.append(Share(d, rc, dense_parts[i], 0.0, dense_parts[i], last=i == n - 1))
+            experts = dense_parts[i] * (1 - on_host)
+            shares.append(Share(d, rc, dense_parts[i], experts, dense_parts[i], last=i == n - 1))
     elif mode == "tensor":
         kv_share = 1 / n if model.kv_heads % n == 0 else 1 / min(n, model.kv_heads)
         for i, (d, rc) in enumerate(gpus):
@@ -168,7 +170,7 @@ def place(
         on_gpu = sum(s.dense for s in shares)
         role = "host-experts" if offload == "experts" else "host-layers"
         rest_dense = max(0.0, 1 - on_gpu) if offload != "experts" else 0.0
-        rest_experts = 1.0 if offload == "experts" else rest_dense
+        rest_experts = on_host if offload == "experts" else rest_dense
         shares.append(
             Share(host[0], host[1], rest_dense, rest_experts, rest_dense, embeddings=llama, role=role)
         )

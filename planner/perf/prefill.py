@@ -1,19 +1,24 @@
-"""Prompt processing: FLOPs per token (weights plus an attention term that grows with context) over the
-achieved share of peak compute, with the weights streamed once per physical batch as a floor.
+"""Prompt processing: matrix FLOPs over the device's matrix peak (per-quant dequantisation in the fitted
+share), the attention term that grows with context at attention-kernel speed, the weights streamed once
+per physical batch, and llama.cpp's pipelining of micro-batches across cards in a layer split.
 """
 
 from __future__ import annotations
 
 import math
 
-from planner.perf.constants import lookup
+from planner.perf.cpu import stream_bandwidth_gbs, sync_width
 from planner.perf.device import Device
-from planner.perf.links import allreduce_s, hop_s, pcie_gbs
+from planner.perf.links import link_gbs, pcie_line_gbs
 from planner.perf.memory import touched_expert_share, weight_split
 from planner.perf.placement import Placement, Share
 from planner.perf.runtime import choose_runtime
+from planner.perf.terms import Term, bandwidth_factors, make_ctx, share_ctx, total
 from planner.perf.workload import Workload
 from planner.schema.llm import Llm
+
+PIPELINED = ("llama.cpp", "ik_llama.cpp")  # llama.cpp overlaps micro-batches across layer-split cards
+HOST_TO_GPU_MIN_BATCH = 32  # llama.cpp computes host-resident layers on the GPU from this batch size
 
 
 def matmul_flops_per_token(model: Llm) -> float:
@@ -43,83 +48,112 @@ def prompt_flops(model: Llm, prompt: int, depth: int = 0) -> float:
 
 
 def peak_tflops(device: Device) -> float:
-    """The peak the runtime can use: FP32 rate when FP16 is crippled or absent (P40, K80, CPUs)."""
-    if device.fp16_basis == "shader-fp32":
-        return device.fp32_tflops
-    return device.fp16_tflops
-
-
-def basis_tflops(device: Device, peak: str) -> float:
-    """The peak a fitted fraction applies to: "fp16" (basis respected) or "fp32" (the SM issue rate).
-
-    llama.cpp's quantised matmuls (MMQ, dp4a) scale with SM count x clock, which the FP32 figure
-    tracks, rather than with the tensor peak; the fit picks whichever predicts held-out devices better.
-    """
-    if peak == "fp32" and device.fp32_tflops > 0:
-        return device.fp32_tflops
-    return peak_tflops(device)
-
-
-def effective_tflops_for(device: Device, runtime_key: str) -> float:
-    """Achieved TFLOP/s for prompt-sized matrix work under a runtime key such as "llama.cpp/cuda"."""
-    got = lookup(runtime_key, device, "prompt")
-    return basis_tflops(device, str(got.values.get("peak", "fp16"))) * got["compute_fraction"]
+    """The matrix peak prompt kernels scale with (FP32 rate where FP16 is crippled or absent)."""
+    return device.matrix_tflops
 
 
 def effective_tflops(device: Device, backend: str, runtime: str | None = None) -> float:
-    """Achieved TFLOP/s for prompt processing with this backend on this device."""
-    return effective_tflops_for(device, choose_runtime(device, backend, runtime).key)
+    """Achieved TFLOP/s for prompt-sized matrix work with this backend on this device (any quant)."""
+    ctx = make_ctx(choose_runtime(device, backend, runtime).key, device, None, True)
+    return device.matrix_tflops / Term(1.0, (("compute", -1),), ctx).coefficient()
 
 
-def _resident_bytes(share: Share, workload: Workload, touched: int | None = None) -> float:
-    """Weight bytes a share holds (or, with `touched`, the part a batch of that many tokens reads)."""
+def share_prefill_terms(
+    share: Share, index: int, workload: Workload, mode: str, compute_on: Share, ubatches: int, run: float
+) -> list[Term]:
+    """Compute, weight streaming and fixed terms of one share's part of the whole prompt.
+
+    `compute_on` is the share whose device does the arithmetic (a GPU for host-resident layers in
+    mainline llama.cpp); `run` the share of layers whose kernels this device launches.
+    """
+    model, d = workload.model, share.device
+    peak = compute_on.device.matrix_tflops * 1e12
+    ctx = share_ctx(share, workload, mode)
+    cctx = share_ctx(compute_on, workload, mode)
+    mm = workload.prompt * matmul_flops_per_token(model) * share.layers_share
+    att = prompt_flops(model, workload.prompt, workload.depth) - workload.prompt * matmul_flops_per_token(
+        model
+    )
+    routed = touched_expert_share(model, workload.ubatch)
+    weights = weight_split(model, workload.quant).read(share.dense, share.experts, routed)
+    out = [
+        Term(mm / peak, (("compute", -1),), cctx, index, "matmul"),
+        Term(att * share.kv / peak, (("attention", -1),), cctx, index, "attention"),
+        Term(
+            ubatches * 1e-6 * model.layers * run * sync_width(d), (("layer_us", 1),), ctx, index, "per layer"
+        ),
+        Term(ubatches * 1e-6 * run, (("token_us", 1),), ctx, index, "per batch"),
+    ]
+    if compute_on is share:
+        stream = ubatches * weights / (stream_bandwidth_gbs(d) * 1e9)
+        out.append(Term(stream, bandwidth_factors(d), ctx, index, "weights per batch"))
+    else:
+        # llama.cpp copies host-resident weights to the GPU for each large batch and computes there.
+        copy = ubatches * weights / (pcie_line_gbs(compute_on.device) * 1e9)
+        out.append(Term(copy, (("pcie", -1),), cctx, index, "weights over PCIe"))
+    return out
+
+
+def batching(workload: Workload) -> tuple[int, int, int]:
+    """(micro-batch tokens, micro-batches in the prompt, micro-batches per logical batch)."""
+    ub = max(1, min(workload.ubatch, workload.nbatch))
+    return ub, math.ceil(workload.prompt / ub), math.ceil(min(workload.prompt, workload.nbatch) / ub)
+
+
+def prefill_terms(placement: Placement, workload: Workload) -> list[Term]:
+    """Terms of processing the prompt (after `depth` cached tokens) under this placement."""
     model = workload.model
-    routed = touched_expert_share(model, touched) if touched else 1.0
-    return weight_split(model, workload.quant).read(share.dense, share.experts, routed)
-
-
-def _share_seconds(share: Share, workload: Workload, flops: float, ubatches: int, layers_run: float) -> float:
-    d = share.device
-    model = workload.model
-    compute = flops * share.layers_share / (effective_tflops_for(d, share.runtime.key) * 1e12)
-    dec = lookup(share.runtime.key, d, "decode")
-    weights = _resident_bytes(share, workload, touched=workload.ubatch)
-    stream = ubatches * weights / (d.bandwidth_gbs * dec["bandwidth_fraction"] * 1e9)
-    fixed = ubatches * dec["overhead_us_per_layer"] * 1e-6 * model.layers * layers_run
-    return max(compute, stream) + fixed
+    if workload.prompt <= 0:
+        return []
+    ub, ubatches, per_batch = batching(workload)
+    mode = placement.mode
+    active = [(i, s) for i, s in enumerate(placement.shares) if s.layers_share > 0]
+    gpus = [(i, s) for i, s in active if s.role == "gpu"]
+    cards: list[list[Term]] = []
+    for i, s in gpus:
+        run = 1.0 if mode == "tensor" else s.layers_share
+        cards.append(share_prefill_terms(s, i, workload, mode, s, ubatches, run))
+    terms: list[Term] = []
+    lead = gpus[0][1] if gpus else active[0][1]
+    lctx = share_ctx(lead, workload, mode)
+    if mode == "tensor" and cards:
+        terms += max(cards, key=total)
+        bw, latency, _ = link_gbs([s.device for _, s in gpus])
+        n = len(gpus)
+        ring = 2 * (n - 1) / n * model.hidden_size * ub * 2 / (bw * 1e9)
+        count = 2 * model.layers * ubatches
+        terms += [
+            Term(count * 1e-6, (("allreduce_us", 1),), lctx, -1, "all-reduce"),
+            Term(count * latency, (), None, -1, "all-reduce latency"),
+            Term(count * ring, (("link", -1),), lctx, -1, "all-reduce bytes"),
+        ]
+    elif len(cards) > 1 and workload.backend in PIPELINED and per_batch > 1:
+        # Micro-batches flow through the cards like a pipeline: all stages once, then the slowest
+        # stage for each further micro-batch.
+        slowest = max(range(len(cards)), key=lambda k: total(cards[k]))
+        for k, card in enumerate(cards):
+            weight = 1 / per_batch + ((per_batch - 1) / per_batch if k == slowest else 0.0)
+            terms += [t.scaled(weight) for t in card]
+    else:
+        terms += [t for card in cards for t in card]
+    if len(gpus) > 1 and mode != "tensor":
+        bw, _, _ = link_gbs([s.device for _, s in gpus])
+        hops = ubatches * (len(gpus) - 1)
+        terms += [
+            Term(hops * 1e-6, (("hop_us", 1),), lctx, -1, "hops"),
+            Term(hops * model.hidden_size * ub * 2 / (bw * 1e9), (("link", -1),), lctx, -1, "hop bytes"),
+        ]
+    for i, s in active:
+        if s.role == "gpu":
+            continue
+        # Mainline llama.cpp copies host weights to the GPU for large batches; ik_llama.cpp computes
+        # them where they are, with its repacked CPU kernels.
+        on_gpu = gpus and workload.backend == "llama.cpp" and ub >= HOST_TO_GPU_MIN_BATCH
+        compute_on = gpus[0][1] if on_gpu else s
+        terms += share_prefill_terms(s, i, workload, mode, compute_on, ubatches, s.layers_share)
+    return terms
 
 
 def prefill_seconds(placement: Placement, workload: Workload) -> float:
     """Seconds to process the prompt (after `depth` cached tokens) under this placement."""
-    model = workload.model
-    if workload.prompt <= 0:
-        return 0.0
-    flops = prompt_flops(model, workload.prompt, workload.depth)
-    ubatches = math.ceil(workload.prompt / max(1, workload.ubatch))
-    gpus = [s for s in placement.shares if s.role == "gpu" and s.layers_share > 0]
-    host = [s for s in placement.shares if s.role != "gpu" and s.layers_share > 0]
-    if placement.mode == "tensor":
-        total = max(_share_seconds(s, workload, flops, ubatches, 1.0) for s in gpus)
-        total += (
-            2
-            * model.layers
-            * ubatches
-            * allreduce_s([s.device for s in gpus], model.hidden_size, min(workload.prompt, workload.ubatch))
-        )
-    else:
-        total = sum(_share_seconds(s, workload, flops, ubatches, s.layers_share) for s in gpus)
-        total += (
-            ubatches
-            * max(0, len(gpus) - 1)
-            * hop_s([s.device for s in gpus], model.hidden_size, workload.ubatch)
-        )
-    for s in host:
-        if gpus and workload.backend == "llama.cpp" and workload.ubatch >= 32:
-            # llama.cpp copies host-resident weights to the GPU for each large batch and computes there.
-            g = gpus[0]
-            moved = _resident_bytes(s, workload, touched=workload.ubatch)
-            compute = flops * s.layers_share / (effective_tflops_for(g.device, g.runtime.key) * 1e12)
-            total += compute + ubatches * moved / (pcie_gbs(g.device) * 1e9)
-        else:
-            total += _share_seconds(s, workload, flops, ubatches, s.layers_share)
-    return total
+    return total(prefill_terms(placement, workload))

@@ -10,8 +10,10 @@ from dataclasses import dataclass, field
 
 from planner.perf.device import Device
 
-# "exllama" is ExLlama v1, kept only to score its published benchmark rows.
-BACKENDS = ("llama.cpp", "vllm", "exllamav2", "mlx", "exllama")
+# "exllama" (ExLlama v1) and "ik_llama.cpp" (a llama.cpp fork with its own CPU kernels) are kept to
+# score their published benchmark rows; ik_llama.cpp borrows llama.cpp's constants where not fitted.
+BACKENDS = ("llama.cpp", "vllm", "exllamav2", "mlx", "exllama", "ik_llama.cpp")
+LLAMA_LIKE = ("llama.cpp", "ik_llama.cpp")
 RUNTIMES = ("cuda", "rocm", "vulkan", "metal", "cpu", "sycl")
 # Kepler and older lost CUDA 12 support; llama.cpp still runs them through Vulkan.
 _ROCM_OK = ("supported", "unofficial")
@@ -79,7 +81,7 @@ def choose_runtime(device: Device, backend: str, wanted: str | None = None) -> R
     warnings: list[str] = []
     errors: list[str] = []
     vendor = device.vendor_key
-    if backend == "llama.cpp":
+    if backend in LLAMA_LIKE:
         runtime, warnings, errors = _llama_cpp(device, wanted)
     elif backend == "mlx":
         runtime = "metal"

@@ -10,11 +10,11 @@ from dataclasses import dataclass, field
 
 from planner.perf.device import Device
 from planner.perf.placement import Placement, fits, largest_gpu_layer_share, memory_rows, place
-from planner.perf.runtime import RuntimeChoice, choose_runtime
+from planner.perf.runtime import LLAMA_LIKE, RuntimeChoice, choose_runtime
 from planner.perf.workload import Workload
 
-TENSOR_BACKENDS = ("vllm", "exllamav2", "llama.cpp")  # llama.cpp: -sm row
-OFFLOAD_BACKENDS = ("llama.cpp",)
+TENSOR_BACKENDS = ("vllm", "exllamav2", "llama.cpp", "ik_llama.cpp")  # llama.cpp: -sm row / tensor
+OFFLOAD_BACKENDS = ("llama.cpp", "ik_llama.cpp")
 
 
 @dataclass(frozen=True)
@@ -51,7 +51,7 @@ def _mode(devices: list[Device], workload: Workload) -> tuple[str, list[str], li
         elif problem:
             errors.append(f"tensor parallel not runnable: {problem}")
         return "tensor", warnings, errors
-    if workload.split == "layer" or workload.backend == "llama.cpp":
+    if workload.split == "layer" or workload.backend in LLAMA_LIKE:
         return "layer", warnings, errors
     if problem:
         warnings.append(f"tensor parallel not possible ({problem}); using layer split")
@@ -66,7 +66,9 @@ def choose_layout(devices: list[Device], workload: Workload, host: Device | None
     gpus: list[tuple[Device, RuntimeChoice]] = [
         (d, choose_runtime(d, workload.backend, workload.runtime)) for d in devices
     ]
-    hosted = (host, choose_runtime(host, "llama.cpp")) if host is not None else None
+    # The host runs llama.cpp's CPU backend (or the fork's, when that is the backend being scored).
+    host_backend = workload.backend if workload.backend in LLAMA_LIKE else "llama.cpp"
+    hosted = (host, choose_runtime(host, host_backend)) if host is not None else None
     mode, warnings, errors = _mode(devices, workload)
     base_mode = "tensor" if mode == "tensor" else "layer"
     plain = place(gpus, workload, base_mode, "none", hosted)

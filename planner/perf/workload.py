@@ -48,6 +48,9 @@ class Workload:
     offload: Offload = "auto"  # what goes to system RAM when the GPUs are too small
     flash_attention: bool = True
     ubatch: int = 512  # llama.cpp physical batch for prompt processing
+    nbatch: int = 2048  # llama.cpp logical batch: micro-batches within it pipeline across cards
+    host_expert_share: float = 1.0  # with offload "experts": the share of routed experts kept in RAM
+    edge: str = "conservative"  # the band edge the solver optimises (the estimate reports both)
 
     def __post_init__(self) -> None:
         if self.prompt < 0 or self.generate < 0 or self.batch < 1 or self.depth < 0:
@@ -56,6 +59,8 @@ class Workload:
             raise ValueError(f"kv_dtype {self.kv_dtype!r}: use one of {', '.join(KV_DTYPE_BYTES)}")
         if self.context is not None and self.context < 1:
             raise ValueError("context must be >= 1")
+        if self.edge not in ("conservative", "likely"):
+            raise ValueError(f"edge {self.edge!r}: use conservative or likely")
 
     @property
     def context_tokens(self) -> int:
@@ -127,6 +132,8 @@ def check_quant_backend(quant: Quant, backend: str) -> None:
     loads: set[str] = set(quant.backends)
     if "exllamav2" in loads:
         loads.add("exllama")  # ExLlama v1 loaded the same GPTQ files
+    if "llama.cpp" in loads:
+        loads.add("ik_llama.cpp")  # the fork loads every GGUF llama.cpp does
     if backend not in loads:
         raise QuantError(
             f"{quant.id} ({quant.family}) does not run on {backend}; it loads in {', '.join(quant.backends)}"

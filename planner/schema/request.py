@@ -43,6 +43,12 @@ class Workload(Strict):
         description="On unified-memory systems, count the raised GPU memory limit (macOS "
         "sysctl iogpu.wired_limit_mb) instead of the default.",
     )
+    estimate: Literal["conservative", "likely"] = Field(
+        default="conservative",
+        description="Which throughput figure objectives and speed targets use: conservative (the low "
+        "edge of the error band of the evidence behind each part, so unmeasured hardware must win by a "
+        "margin) or likely (the model's central value).",
+    )
 
     @property
     def context_tokens(self) -> int:

@@ -11,7 +11,7 @@ from typing import Any
 from planner.check import check_build
 from planner.check.context import Ctx
 from planner.check.money import total_cost
-from planner.check.workload import estimate_build
+from planner.check.workload import build_speeds, estimate_build
 from planner.instance.resolve import Instance
 from planner.model.money import energy_hours
 from planner.schema.build import Build
@@ -34,11 +34,10 @@ def system_values(build: Build, problem: Any) -> dict[str, int]:
     est = estimate_build(ctx)
     if est is not None:
         wl = problem.request.workload
-        values["decode"] = int(1e9 / est.decode_tokens_per_s) if est.decode_tokens_per_s else 10**18
-        values["prefill"] = (
-            int(1e9 / est.prefill_tokens_per_s * wl.prompt) if est.prefill_tokens_per_s else 10**18
-        )
-        batch = est.batch_tokens_per_s
+        # At the band edge the request optimises (conservative by default), as the solver's coefficients.
+        decode, prefill, batch = build_speeds(est, problem.request)
+        values["decode"] = int(1e9 / decode) if decode else 10**18
+        values["prefill"] = int(1e9 / prefill * wl.prompt) if prefill else 10**18
         values["batch_throughput"] = int(1e9 * wl.batch / batch) if batch else 10**18
     return values
 

@@ -161,4 +161,6 @@ def test_moe_experts_go_to_system_ram() -> None:
     assert got.memory[0].weights_gb < 5  # attention and router only on the card
     layered = estimate([card], Workload(moe, q, offload="layers"), host=host)
     assert got.decode_tokens_per_s and layered.decode_tokens_per_s
-    assert got.decode_tokens_per_s > 0.9 * layered.decode_tokens_per_s
+    # Experts in RAM read the same active bytes on the CPU as a layer split would, but pay a GPU <-> CPU
+    # round trip per MoE layer: the two stay close for a small MoE.
+    assert 0.75 * layered.decode_tokens_per_s < got.decode_tokens_per_s < 1.33 * layered.decode_tokens_per_s

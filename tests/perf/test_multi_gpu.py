@@ -24,9 +24,9 @@ def test_layer_split_decodes_at_one_cards_bandwidth(llama70: Llm, q4km: Quant, r
     assert two.decode_tokens_per_s and one_big.decode_tokens_per_s
     # No bandwidth gain from the second card: the cards run one after the other.
     assert two.decode_tokens_per_s == pytest.approx(one_big.decode_tokens_per_s, rel=0.03)
+    # Below one card's speed of light (bandwidth share, per-layer costs and the hop), but not far below.
     speed_of_light = 936.2e9 / weight_bytes(llama70, q4km)
-    assert two.decode_tokens_per_s == pytest.approx(speed_of_light, rel=0.2)
-    assert two.decode_tokens_per_s < speed_of_light
+    assert 0.5 * speed_of_light < two.decode_tokens_per_s < 0.9 * speed_of_light
 
 
 def test_layer_split_time_is_the_sum_over_cards(llama70: Llm, q4km: Quant) -> None:
