@@ -42,7 +42,7 @@ SOURCES = (
     ("exllamav2:README", "exllamav2/cuda"),
     ("exllama:README", "exllama/cuda"),
 )
-BACKENDS = {"llama.cpp", "ik_llama.cpp", "vllm", "exllamav2", "exllama"}
+BACKENDS = {"llama.cpp", "ik_llama.cpp", "vllm", "exllamav2", "exllama", "mlx"}
 
 
 def calibration_dir() -> Path:
@@ -292,7 +292,7 @@ def quant_for(row: dict[str, str], model: Llm, settings: Settings, backend: str)
         body = model.params_b - 2 * head
         bits = (body * bits + head * head_bits) / (model.params_b - head)
         basis += f"; head at {head_bits:g} bits, averaged over the tensors read per token"
-    loads = {"gguf": "llama.cpp", "gptq": "exllamav2", "exl2": "exllamav2"}[family]
+    loads = {"gguf": "llama.cpp", "gptq": "exllamav2", "exl2": "exllamav2", "mlx": "mlx"}[family]
     backends = ("vllm", "exllamav2") if family == "gptq" else (loads,)
     return Quant(
         kind="quant",
