@@ -20,6 +20,7 @@ CONSTANTS_FILE = Path(__file__).with_name("constants.yaml")
 LEVELS = ("family", "memory", "vendor", "units", "quant", "fa", "split")
 
 _active: dict[str, Any] | None = None
+_caches: list[dict[Any, Any]] = []  # caches of values derived from the constants, cleared on a swap
 _cache: dict[tuple[str, str], tuple[float, list[Mapping[str, Mapping[str, float]]]]] = {}
 
 
@@ -46,12 +47,25 @@ def use_constants(data: Mapping[str, Any]) -> Iterator[None]:
     global _active
     previous = _active
     _active = dict(data)
-    _cache.clear()
+    _clear()
     try:
         yield
     finally:
         _active = previous
-        _cache.clear()
+        _clear()
+
+
+def derived_cache() -> dict[Any, Any]:
+    """A dict for values computed from the constants, emptied whenever other constants are swapped in."""
+    cache: dict[Any, Any] = {}
+    _caches.append(cache)
+    return cache
+
+
+def _clear() -> None:
+    _cache.clear()
+    for cache in _caches:
+        cache.clear()
 
 
 def fallback_chain(runtime: str) -> list[str]:

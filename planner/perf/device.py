@@ -7,6 +7,7 @@ bytes here, once.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 from typing import Literal
@@ -49,6 +50,7 @@ _FAMILY_ALIASES: tuple[tuple[str, str], ...] = (
 )
 
 
+@functools.lru_cache(maxsize=1024)
 def arch_family(architecture: str) -> str:
     """The constants family of an architecture name ("ada-lovelace" -> "ada", "apple-m2-ultra" -> "apple-m2")."""
     name = architecture.strip().lower().replace("_", "-")

@@ -5,6 +5,7 @@ These are the building blocks the solver reuses to decide whether a model fits a
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
@@ -40,6 +41,7 @@ def touched_expert_share(model: Llm, tokens: int) -> float:
     return 1 - (1 - share) ** max(1, tokens)
 
 
+@functools.lru_cache(maxsize=256)
 def tied_embeddings(model: Llm) -> bool:
     """Whether the output head reuses the input embedding, so the whole matrix is read every token.
 
@@ -62,6 +64,7 @@ class WeightSplit:
         return self.dense * dense_share + self.experts * expert_share * routed
 
 
+@functools.lru_cache(maxsize=1024)
 def weight_split(model: Llm, quant: Quant) -> WeightSplit:
     """Split the file's bytes into dense, expert and embedding parts.
 

@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from planner.perf.constants import param
+from planner.perf.constants import derived_cache, param
 from planner.perf.device import Device
 from planner.schema.llm import Quant
 
@@ -68,6 +68,9 @@ def make_ctx(runtime: str, device: Device, quant: Quant | None, flash: bool, spl
     return Ctx(runtime, tuple(levels))
 
 
+_COEFFICIENTS = derived_cache()
+
+
 @dataclass(frozen=True)
 class Term:
     """`seconds` at unit parameters, times the product of param ** sign over `factors`."""
@@ -81,11 +84,15 @@ class Term:
     def coefficient(self) -> float:
         if not self.factors or self.ctx is None:
             return 1.0
-        levels = self.ctx.as_dict()
-        out = 1.0
-        for name, sign in self.factors:
-            out *= param(self.ctx.runtime, name, levels) ** sign
-        return out
+        key = (self.ctx, self.factors)
+        got = _COEFFICIENTS.get(key)
+        if got is None:
+            levels = self.ctx.as_dict()
+            got = 1.0
+            for name, sign in self.factors:
+                got *= param(self.ctx.runtime, name, levels) ** sign
+            _COEFFICIENTS[key] = got
+        return got
 
     def value(self) -> float:
         return self.seconds * self.coefficient()
