@@ -5,10 +5,11 @@ the parameters behind them (bandwidth share, per-layer and per-token cost, atten
 share, hop and all-reduce cost ...) per runtime, with effects by architecture family, memory kind,
 vendor and quant class, by robust least squares in log space (fitter.py). Every row takes part.
 
-Evidence bands (written to `bands:`): every row is predicted twice from constants fitted without it,
-once leaving out its whole source (publication) and once leaving out its device. Each prediction is
-labelled by the tier the row's devices would have had in that fit: `measured` (the device and runtime
-still have other rows), `family` (its architecture still has rows under that runtime) or `prior`.
+Evidence bands (written to `bands:`): every row is predicted three times from constants fitted without
+it, leaving out its whole source (publication), its device, and its architecture family. Each
+prediction is labelled by the tier the row's devices would have had in that fit: `measured` (the
+device and runtime still have other rows), `family` (its architecture still has rows under that
+runtime) or `prior`.
 The band of a tier is the 10th-90th percentile of measured / predicted over the predictions of that
 tier; the low edge is what the solver optimises by default (the conservative value).
 Run: .venv/bin/python benchmarks/fit_constants.py [--check]
@@ -171,6 +172,21 @@ def leave_one_device_out(rows: Sequence[Row]) -> dict[int, Prediction]:
     return held_out(rows, lambda r: r.main, lambda r, name: name in r.identities)
 
 
+def families(row: Row) -> set[str]:
+    """Architecture families of every device in the row."""
+    return {d.family for d in [*row.devices, *([row.host] if row.host else [])]}
+
+
+def leave_one_family_out(rows: Sequence[Row]) -> dict[int, Prediction]:
+    # An architecture no run measured, under any runtime: the situation of a Kepler or a new chip.
+    def main_family(r: Row) -> str:
+        d = r.devices[0] if r.devices else r.host
+        assert d is not None
+        return d.family
+
+    return held_out(rows, main_family, lambda r, name: name in families(r))
+
+
 def bands(rows: Sequence[Row], *predictions: dict[int, Prediction]) -> dict[str, Any]:
     """Per kind and tier: 10th-90th percentile of measured / predicted over held-out predictions."""
     ratios: dict[tuple[str, str], list[float]] = defaultdict(list)
@@ -197,7 +213,7 @@ def bands(rows: Sequence[Row], *predictions: dict[int, Prediction]) -> dict[str,
                 "high": round(high, 3),
                 "rows": len(got),
                 "basis": f"10th-90th percentile of measured/predicted over {len(got)} held-out predictions "
-                f"of this tier (leave-one-source-out and leave-one-device-out)"
+                f"of this tier (leave-one-source-out, -device-out and -family-out)"
                 + ("" if len(got) >= 30 else f", pooled with the better tiers ({len(sample)})")
                 + ("; never tighter than the tier above" if tier != "measured" else ""),
             }
@@ -225,7 +241,8 @@ def main() -> int:
     prepare(rows, constants)
     loso = leave_one_source_out(rows)
     lodo = leave_one_device_out(rows)
-    constants["bands"] = bands(rows, loso, lodo)
+    lofo = leave_one_family_out(rows)
+    constants["bands"] = bands(rows, loso, lodo, lofo)
     annotate(constants, rows)
     text = yaml.safe_dump(constants, sort_keys=False, width=110, allow_unicode=True)
     header = (
