@@ -40,11 +40,11 @@ EFFECT_LEVELS: dict[str, tuple[str, ...]] = {
     "pcie": (),
     "link": (),
 }
-RUNTIME_SIGMA = 0.4  # a runtime's scale on its fallback's value (log std): runtimes differ by tens of %
+RUNTIME_SIGMA = 1.0  # a runtime scales its fallback's value freely where its rows say so (log std)
 MIN_DEVICES = 2  # an effect needs this many distinct devices, so one card cannot set its family's value
-EFFECT_SIGMA = 0.3  # an effect moves its parameter by ~30 % before its prior resists (log std)
+EFFECT_SIGMA = 0.2  # an effect moves its parameter by ~20 % before its prior resists (log std)
 ROW_SIGMA = 0.1  # typical log error of one measured row (run-to-run, build and setup differences)
-HUBER = 0.4  # log-error beyond which a row's weight falls off (robust to gross outliers only)
+HUBER = 0.1  # log-error beyond which a row's weight falls off: robust to odd setups (VMs, PR branches)
 
 
 @dataclass(frozen=True)
