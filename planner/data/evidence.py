@@ -13,7 +13,6 @@ from typing import Any
 from planner import perf
 from planner.data.catalog import Catalog
 from planner.data.measured import Match, Run, Wanted, all_runs, find, parse_test, quant_id, test_name
-from planner.perf.constants import uncertainty
 from planner.schema.result import MeasuredRun, Verify
 
 Predict = Callable[[perf.Workload], perf.Estimate]
@@ -106,11 +105,10 @@ def measured(
 
 
 def _band(est: perf.Estimate, kind: str) -> tuple[float, float]:
+    band = est.uncertainty  # the evidence tier's band: decode edges, and prompt edges beside them
     if kind == "decode":
-        band = est.uncertainty
-    else:
-        band = uncertainty(est.runtimes[0] if est.runtimes else "default", "prompt")
-    return float(band.get("low", 0.5)), float(band.get("high", 1.5))
+        return float(band.get("low", 0.5)), float(band.get("high", 1.5))
+    return float(band.get("prompt_low", 0.5)), float(band.get("prompt_high", 1.5))
 
 
 def _llama_bench(workload: perf.Workload, est: perf.Estimate, layers: Sequence[int] | None) -> str:

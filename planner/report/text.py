@@ -50,10 +50,6 @@ def speed_items(tp: Throughput) -> list[str]:
         f"prompt {num(tp.prefill_tokens_per_s, nd=0)} tok/s",
         f"first token {num(tp.ttft_s, ' s', 2)}",
     ]
-    if tp.decode_tokens_per_s_conservative is not None:
-        # The conservative edge is what the solver optimises by default; the tier says what backs it.
-        prior = ", rests on priors" if tp.evidence == "prior" else ""
-        items.insert(1, f"conservative {num(tp.decode_tokens_per_s_conservative)} tok/s ({tp.evidence} evidence{prior})")
     if tp.max_batch > 1 and tp.batch_tokens_per_s and tp.batch_tokens_per_s != d:
         items.append(f"batched {num(tp.batch_tokens_per_s)} tok/s")
     return items
