@@ -48,6 +48,7 @@ class LayerCoeff:
     problem: str = ""
     hop_latency_ns: int = 0
     hop_bytes_scale: float = 1.0
+    hop_prompt_factor: float = 1.0  # prompt hops take the prompt band's margin instead of decode's
 
 
 def perf_workload(req: RequestWorkload, catalog: object) -> perf.Workload:
@@ -123,8 +124,8 @@ def _per_layer(
 def _hop(device: perf.Device, wl: perf.Workload) -> tuple[float, float, float]:
     """(latency s, bytes multiplier, decode seconds) of one layer-split boundary next to this card.
 
-    The checker prices a build's hops at the weakest tier among its cards; the solver, which does not
-    know the other cards, takes the prior tier's margin, so it never promises more.
+    Hops rest on the few multi-device runs: both the checker and the solver price them at the prior
+    tier's margin, whatever the cards.
     """
     rc = choose_runtime(device, wl.backend, wl.runtime)
     ctx = make_ctx(rc.key, device, wl.quant, wl.flash_attention, "layer")
@@ -139,6 +140,10 @@ def gpu_coeff(gpu: Gpu, wl: perf.Workload) -> LayerCoeff:
     chips = perf.device_from_gpu(gpu)
     cap, dec, pre, bat, problem = _per_layer(chips[0], wl)
     latency, scale, hop = _hop(chips[0], wl) if not problem else (0.0, 1.0, 0.0)
+    conservative = edge_of(wl) == "conservative"
+    prompt_factor = (
+        float(band("decode", "prior")["low"]) / float(band("prompt", "prior")["low"]) if conservative else 1.0
+    )
     return LayerCoeff(
         cap * len(chips),
         round(dec * NS),
@@ -148,6 +153,7 @@ def gpu_coeff(gpu: Gpu, wl: perf.Workload) -> LayerCoeff:
         problem,
         math.ceil(latency * NS),
         scale,
+        prompt_factor,
     )
 
 

@@ -120,16 +120,18 @@ def layer_hops(bm: BuildModel, wl: Any, times: dict[str, list[Any]]) -> None:
     # The hop's fixed cost and the achieved share of the link, at the request's edge of the band, as
     # planner/instance/coeffs.py reads them off the throughput model (the worst over the card options).
     options = [c for c in bm.coeff.values() if c.hop_latency_ns]
-    lat_ns = float(max((c.hop_latency_ns for c in options), default=0))
+    hop_lat_ns = float(max((c.hop_latency_ns for c in options), default=0))
     byte_scale = max((c.hop_bytes_scale for c in options), default=1.0)
+    prompt_factor = max((c.hop_prompt_factor for c in options), default=1.0)
     per_key = {
         "decode": (1, math.ceil(hidden * 2 * byte_scale)),
         "batch": (1, math.ceil(hidden * wl.batch * 2 * byte_scale)),
-        "prefill": (ubatches, math.ceil(hidden * wl.ubatch * 2 * byte_scale)),
+        "prefill": (ubatches, math.ceil(hidden * wl.ubatch * 2 * byte_scale * prompt_factor)),
     }
     for key, (count, nbytes) in per_key.items():
         if count == 0:
             continue
+        lat_ns = hop_lat_ns * (prompt_factor if key == "prefill" else 1.0)
         # ns = count x (latency + bytes x fs/byte / 1e6), rounded up so the model never understates it.
         t = m.NewIntVar(0, 10**12, f"hop_time_{key}_ns")  # x FS_PER_BYTE stays within int64
         m.Add(
@@ -156,6 +158,8 @@ def tensor_link(
         most_ns = per_inv * link.inv_as_max // INV_SCALE + max(chip, 0) + 1
         scale = max(1, min(10**9, 10**17 // most_ns))
         coef = -(-per_inv * scale // INV_SCALE)
+        # Rounding coef up adds up to inv_as / scale ns: room for it, or a slow link reads as infeasible.
+        most_ns += link.inv_as_max // scale + 2
         big = scale * most_ns
         top = most_ns + (max(0, nv - base) if nv < NO_BRIDGE else 0)
         comm = m.NewIntVar(0, top, f"tensor_comm_{key}[{i}x{n}]")

@@ -50,12 +50,12 @@ def conservative_seconds(terms: Iterable[Term], tiers: Mapping[int, Tier], kind:
     """Seconds at the band's low edge: each device's terms scaled by its own tier's low ratio.
 
     Per device, so that a well-measured card in a build does not take the margin of an unmeasured
-    one; the layout's shared terms (hops, per-token cost) take the weakest tier's margin. Linear in
-    the terms, so the solver's per-layer coefficients carry the same edge the checker recomputes.
+    one. The layout's shared terms (hops, all-reduces, host round trips) rest on the few multi-device
+    runs and take the prior tier's margin, whatever the cards. Linear in the terms, so the solver's
+    per-layer coefficients carry the same edge the checker recomputes.
     """
-    worst = weakest(tiers.values())
     out = 0.0
     for t in terms:
-        tier = tiers.get(t.share, worst)
+        tier = tiers.get(t.share, "prior")
         out += t.value() / float(band(kind, tier)["low"])
     return out

@@ -41,9 +41,11 @@ def _catalog(slots, *extra):
 
 
 def _checker_times(cat, req, build):
+    # At the band edge the request optimises (conservative by default), as the solver's coefficients.
     ctx = Ctx(cat, req, rules(), build)
     est = estimate_build(ctx)
-    return 1e9 / est.decode_tokens_per_s, 1e9 * req.workload.prompt / est.prefill_tokens_per_s
+    edge = req.workload.estimate
+    return 1e9 / est.speed("decode", edge), 1e9 * req.workload.prompt / est.speed("prefill", edge)
 
 
 @pytest.mark.parametrize("slots", list(SLOTS), ids=list(SLOTS))
@@ -57,7 +59,7 @@ def test_model_times_equal_the_checker_over_the_link_in_use(slots, workload):
     # Link terms are rounded up; per-layer coefficients are rounded to the ns (32 layers here).
     assert decode - 16 <= values["decode"] <= decode + 20
     if "prefill" in values:
-        assert prefill - 16 <= values["prefill"] <= prefill + 20
+        assert prefill - 16 <= values["prefill"] <= prefill * (1 + 1e-6) + 20  # link rounding scales with bytes
 
 
 def test_bridge_is_bought_for_tensor_parallel_and_makes_it_faster():
