@@ -117,11 +117,8 @@ def check(
         problem = load_problem(request, catalog or (), prices or (), constraints or ())
     else:
         # No request: no budget limit, the default site (one 120 V / 15 A circuit), no workload.
-        problem = Problem(
-            load_catalog(catalog or (), prices or ()),
-            Request(budget_usd=10_000_000),
-            load_rules(constraints or ()),
-        )
+        cat = load_catalog(catalog or (), prices or ())
+        problem = Problem(cat, Request(budget_usd=10_000_000), load_rules(constraints or (), cat))
     result = check_problem(build, problem)
     if json:
         emit_json(result)

@@ -11,9 +11,9 @@ from typing import Any, Literal, TypeVar, cast
 
 from pydantic import Field
 
-from planner.data.load import InputError, Problem, nearest, parse, read_yaml
+from planner.data.load import InputError, Problem, nearest, parse, read_yaml, short
 from planner.schema import ENTRY_ADAPTER, CatalogEntry, Entry, Part, Price
-from planner.schema.common import Slug, Strict
+from planner.schema.common import PriceDate, Ref, Strict
 
 E = TypeVar("E", bound=Entry)
 
@@ -55,7 +55,7 @@ class Catalog:
             pool = [e.id for e in self.entries.values() if kind is None or e.kind == kind]
             what = f"{kind} " if kind else ""
             hint = nearest(entry_id, pool) or f"see `planner catalog list --kind {kind or 'gpu'}`"
-            raise InputError([Problem("catalogue", None, entry_id, f"unknown {what}id {entry_id!r}", hint)])
+            raise InputError([Problem("catalogue", None, entry_id, f"unknown {what}id {short(entry_id)}", hint)])
         return entry
 
     def of_kind(self, kind: str) -> list[Any]:
@@ -73,9 +73,9 @@ class Catalog:
 class PriceOverride(Strict):
     """One line of a user price list: a new price for one part in one condition."""
 
-    id: Slug = Field(description="Catalogue id of the part.")
+    id: Ref = Field(description="Catalogue id of the part.")
     usd: float = Field(gt=0, le=500_000, description="Price in US dollars for one unit.")
-    date: dt.date = Field(description="When this price was observed.")
+    date: PriceDate = Field(description="When this price was observed.")
     condition: Literal["new", "used"] = Field(description="new or used market.")
     basis: str = Field(default="user price list", description="Where the price comes from.")
 
@@ -115,6 +115,29 @@ def _read_entries(path: Path, problems: list[Problem]) -> list[tuple[CatalogEntr
             continue
         out.append((entry, Origin(doc.path, doc.line_of((i,)))))
     return out
+
+
+_SHIPPED: dict[tuple[str, int, int], list[tuple[CatalogEntry, Origin]]] = {}
+
+
+def _shipped_entries(path: Path, problems: list[Problem]) -> list[tuple[CatalogEntry, Origin]]:
+    """A shipped file's entries, parsed once per process while the file is unchanged (entries are frozen).
+
+    Every command loads the whole catalogue; scripts and tests that load it many times pay once.
+    """
+    try:
+        info = path.stat()
+    except OSError:
+        return _read_entries(path, problems)
+    key = (str(path), info.st_mtime_ns, info.st_size)
+    if key not in _SHIPPED:
+        found: list[Problem] = []
+        items = _read_entries(path, found)
+        if found:
+            problems.extend(found)
+            return items
+        _SHIPPED[key] = items
+    return list(_SHIPPED[key])
 
 
 def _named(problem: Problem, index: int, raw: object) -> Problem:
@@ -159,12 +182,27 @@ def apply_prices(cat: Catalog, path: Path, problems: list[Problem]) -> None:
     if not isinstance(doc.data, list):
         problems.append(Problem(doc.path, 1, "", "a price list is a list of {id, usd, date, condition}", ""))
         return
+    first: dict[tuple[str, str], int] = {}
     for i, raw in enumerate(doc.data):
         try:
             over = parse(doc, PriceOverride, raw, (i,))
         except InputError as exc:
             problems.extend(exc.problems)
             continue
+        key = (over.id, over.condition)
+        if key in first:
+            # The later line would silently win: one price per part and market.
+            problems.append(
+                Problem(
+                    doc.path,
+                    doc.line_of((i, "id")),
+                    f"[{i}].id",
+                    f"a second {over.condition} price for {over.id} (first at line {doc.line_of((first[key],))})",
+                    "keep one",
+                )
+            )
+            continue
+        first[key] = i
         entry = cat.entries.get(over.id)
         if not isinstance(entry, Part):
             problems.append(
@@ -293,7 +331,7 @@ def load_catalog(
     cat = Catalog()
     if shipped:
         for path in yaml_files([data_dir("catalog")]):
-            _add(cat, _read_entries(path, problems), problems, replace=False)
+            _add(cat, _shipped_entries(path, problems), problems, replace=False)
     user_items: list[tuple[CatalogEntry, Origin]] = []
     for raw in extra:
         p = Path(raw)
