@@ -85,15 +85,18 @@ def estimate(
     from planner.report.terminal import print_estimate
 
     problems = []
-    for flag, value, low in (
-        ("--prompt", prompt, 0),
-        ("--generate", generate, 0),
-        ("--batch", batch, 1),
-        ("--context", context, 1),
-        ("--ram-gb", ram_gb, 1),
+    # The same ranges as a request's workload (planner.schema.request.Workload) and a board's RAM.
+    for flag, value, low, high in (
+        ("--prompt", prompt, 0, 10_000_000),
+        ("--generate", generate, 0, 1_000_000),
+        ("--batch", batch, 1, 4096),
+        ("--context", context, 1, 10_000_000),
+        ("--ram-gb", ram_gb, 1, 65_536),
     ):
-        if value is not None and value < low:
-            problems.append(_flag_problem(flag, f"{value} is below {low}", "give a non-negative length"))
+        if value is not None and not (low <= value <= high):
+            problems.append(
+                _flag_problem(flag, f"{value} is not within {low}-{high:,}", "give a value in that range")
+            )
     choices: tuple[tuple[str, str, tuple[str, ...]], ...] = (
         ("--split", split, ("layer", "tensor", "auto")),
         ("--backend", backend, ("llama.cpp", "vllm", "exllamav2", "mlx")),

@@ -10,6 +10,8 @@ import typer
 from planner.cli.common import (
     EXIT_INFEASIBLE,
     EXIT_INTERRUPTED,
+    MAX_SECONDS,
+    MAX_SEED,
     CatalogOpt,
     ConstraintsOpt,
     Infeasible,
@@ -18,6 +20,7 @@ from planner.cli.common import (
     VerboseOpt,
     console,
     emit_json,
+    finite,
     note,
 )
 
@@ -32,7 +35,14 @@ def solve(
     prices: PricesOpt = None,
     constraints: ConstraintsOpt = None,
     time_limit: Annotated[
-        float, typer.Option("--time-limit", min=0.1, help="Seconds before returning the best build found.")
+        float,
+        typer.Option(
+            "--time-limit",
+            min=0.1,
+            max=MAX_SECONDS,
+            callback=finite,
+            help="Seconds before returning the best build found.",
+        ),
     ] = 10.0,
     top: Annotated[
         int,
@@ -41,9 +51,10 @@ def solve(
         ),
     ] = 1,
     workers: Annotated[
-        int, typer.Option("--workers", min=0, help="Solver threads (1: deterministic; 0: one per core).")
+        int,
+        typer.Option("--workers", min=0, max=64, help="Solver threads (1: deterministic; 0: one per core)."),
     ] = 1,
-    seed: Annotated[int, typer.Option("--seed", help="Solver random seed.")] = 0,
+    seed: Annotated[int, typer.Option("--seed", min=0, max=MAX_SEED, help="Solver random seed.")] = 0,
     log: Annotated[bool, typer.Option("--log", help="Print the solver's search log to stderr.")] = False,
     sheet: Annotated[
         Path | None, typer.Option("--sheet", help="Write a build sheet of the best build (.md or .html).")
