@@ -121,6 +121,7 @@ def check(
     from planner.api import Problem, check_problem, load_problem
     from planner.data.catalog import load_catalog
     from planner.data.inputs import load_rules
+    from planner.data.problems import clean
     from planner.report.terminal import print_build
     from planner.schema.request import Request
 
@@ -135,7 +136,7 @@ def check(
         emit_json(result)
     else:
         out = console()
-        print_build(out, result.build, f"Check of {build}", verbose)
+        print_build(out, result.build, f"Check of {clean(str(build), 300)}", verbose)
         out.print(
             "[green]holds: no rule broken[/green]"
             if result.ok

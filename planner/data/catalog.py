@@ -16,6 +16,10 @@ from planner.schema import ENTRY_ADAPTER, CatalogEntry, Entry, Part, Price
 from planner.schema.common import PriceDate, Ref, Strict
 
 E = TypeVar("E", bound=Entry)
+# Far above the shipped catalogue (largest file ~100 entries, all files ~600 entries, 0.5 MB).
+MAX_ENTRIES = 5_000
+MAX_ENTRY_PROBLEMS = 20
+MAX_USER_BYTES = 20_000_000
 
 
 def data_dir(name: str) -> Path:
@@ -55,7 +59,9 @@ class Catalog:
             pool = [e.id for e in self.entries.values() if kind is None or e.kind == kind]
             what = f"{kind} " if kind else ""
             hint = nearest(entry_id, pool) or f"see `planner catalog list --kind {kind or 'gpu'}`"
-            raise InputError([Problem("catalogue", None, entry_id, f"unknown {what}id {short(entry_id)}", hint)])
+            raise InputError(
+                [Problem("catalogue", None, entry_id, f"unknown {what}id {short(entry_id)}", hint)]
+            )
         return entry
 
     def of_kind(self, kind: str) -> list[Any]:
@@ -106,14 +112,24 @@ def _read_entries(path: Path, problems: list[Problem]) -> list[tuple[CatalogEntr
             )
         )
         return []
+    if len(doc.data) > MAX_ENTRIES:
+        message = f"{len(doc.data):,} entries; the limit is {MAX_ENTRIES:,} per file"
+        problems.append(Problem(doc.path, None, "", message, "split the file"))
+        return []
     out = []
+    found = 0
     for i, raw in enumerate(doc.data):
         try:
             entry = parse(doc, ENTRY_ADAPTER, raw, (i,))
         except InputError as exc:
-            problems.extend(_named(p, i, raw) for p in exc.problems)
+            found += 1
+            if found <= MAX_ENTRY_PROBLEMS:
+                problems.extend(_named(p, i, raw) for p in exc.problems)
             continue
         out.append((entry, Origin(doc.path, doc.line_of((i,)))))
+    if found > MAX_ENTRY_PROBLEMS:
+        rest = found - MAX_ENTRY_PROBLEMS
+        problems.append(Problem(doc.path, None, "", f"{rest} more bad entries not shown", "fix these first"))
     return out
 
 
@@ -338,7 +354,14 @@ def load_catalog(
         if not p.exists():
             problems.append(Problem(str(p), None, "", "no such file or folder", "check the --catalog path"))
             continue
-        for path in yaml_files([p]):
+        files = yaml_files([p])
+        size = sum(f.stat().st_size for f in files if f.is_file())
+        if size > MAX_USER_BYTES:
+            # Checked before parsing: each file is bounded by read_yaml, a folder of them here.
+            message = f"{len(files)} files of {size / 1e6:.0f} MB; the limit is {MAX_USER_BYTES / 1e6:g} MB"
+            problems.append(Problem(str(p), None, "", message, "give only the parts you need"))
+            continue
+        for path in files:
             user_items.extend(_read_entries(path, problems))
     _add(cat, user_items, problems, replace=True)
     for raw in prices:

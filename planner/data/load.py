@@ -17,16 +17,14 @@ from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from planner.data.messages import dotted, problems_from
 from planner.data.problems import InputError, Problem, nearest, one_of, short
+from planner.data.shape import check_shape, count_items
 
 __all__ = ["Document", "InputError", "Problem", "nearest", "one_of", "parse", "read_yaml", "short"]
 
 T = TypeVar("T")
 
-# Limits far above any real file (the largest shipped catalogue file is 50 kB, ~1,500 values).
+# Far above any real file (the largest shipped catalogue file is 50 kB); shape.py bounds the rest.
 MAX_FILE_BYTES = 2_000_000
-MAX_NODES = 200_000  # values after aliases expand: an alias bomb stops here
-MAX_DEPTH = 40
-MAX_TEXT_CHARS = 20_000
 
 
 @dataclass(frozen=True)
@@ -135,120 +133,20 @@ def _decode(raw: bytes, name: str) -> str:
         raise _fail(name, line, f"not UTF-8 text (byte 0x{byte})", "save it as UTF-8") from None
 
 
-def _check_shape(name: str, root: yaml.Node) -> list[Problem]:
-    """Size, depth, text length, recursive aliases and duplicate keys, from the node tree before building data.
-
-    Aliases make the tree a graph: sizes are memoised per node, so an alias bomb costs its file size.
-    """
-    size: dict[int, int] = {}
-    depth: dict[int, int] = {}
-    problems: list[Problem] = []
-    # Iterative post-order walk: (node, path, children done?)
-    stack: list[tuple[yaml.Node, tuple[str | int, ...], bool]] = [(root, (), False)]
-    active: set[int] = set()
-    while stack:
-        node, path, done = stack.pop()
-        key = id(node)
-        kids = _children(node)
-        if done:
-            active.discard(key)
-            size[key] = 1 + sum(size[id(k)] for _, k in kids)
-            depth[key] = 1 + max((depth[id(k)] for _, k in kids), default=0)
-            if size[key] > MAX_NODES:
-                return [
-                    Problem(
-                        name,
-                        node.start_mark.line + 1,
-                        dotted(path),
-                        f"more than {MAX_NODES:,} values (after aliases expand)",
-                        "split the file or remove repeated aliases",
-                    )
-                ]
-            if depth[key] > MAX_DEPTH:
-                return [
-                    Problem(
-                        name,
-                        node.start_mark.line + 1,
-                        dotted(path),
-                        f"nested more than {MAX_DEPTH} levels deep",
-                        "flatten it",
-                    )
-                ]
-            continue
-        if key in size:
-            continue
-        if key in active:
-            return [
-                Problem(
-                    name,
-                    node.start_mark.line + 1,
-                    dotted(path),
-                    "an alias refers to the value that contains it",
-                    "remove the recursive alias",
-                )
-            ]
-        active.add(key)
-        if isinstance(node, yaml.ScalarNode) and len(node.value) > MAX_TEXT_CHARS:
-            return [
-                Problem(
-                    name,
-                    node.start_mark.line + 1,
-                    dotted(path),
-                    f"a value of {len(node.value):,} characters; the limit is {MAX_TEXT_CHARS:,}",
-                    "shorten it",
-                )
-            ]
-        if isinstance(node, yaml.MappingNode):
-            problems.extend(_duplicates(name, node, path))
-        stack.append((node, path, True))
-        stack.extend((kid, (*path, part), False) for part, kid in reversed(kids) if id(kid) not in size)
-    return problems
-
-
-def _children(node: yaml.Node) -> list[tuple[str | int, yaml.Node]]:
-    if isinstance(node, yaml.SequenceNode):
-        return list(enumerate(node.value))
-    if isinstance(node, yaml.MappingNode):
-        out: list[tuple[str | int, yaml.Node]] = []
-        for k, v in node.value:
-            label = k.value if isinstance(k, yaml.ScalarNode) else "?"
-            out.extend([(label, k), (label, v)])
-        return out
-    return []
-
-
-def _duplicates(name: str, node: yaml.MappingNode, path: tuple[str | int, ...]) -> list[Problem]:
-    """Keys written twice in one mapping (YAML would silently keep the last); merge keys (<<) may override."""
-    seen: dict[tuple[str, str], yaml.Node] = {}
-    out = []
-    for k, _ in node.value:
-        if not isinstance(k, yaml.ScalarNode) or k.tag == "tag:yaml.org,2002:merge":
-            continue
-        first = seen.setdefault((k.tag, k.value), k)
-        if first is not k:
-            out.append(
-                Problem(
-                    name,
-                    k.start_mark.line + 1,
-                    dotted((*path, k.value)),
-                    f"duplicate key {short(k.value)} (first at line {first.start_mark.line + 1})",
-                    "keep one",
-                )
-            )
-    return out
-
-
 def read_yaml(path: Path | str) -> Document:
     """Parse one file with safe_load semantics, keeping the node tree for line numbers."""
     name = str(path)
     text = _read_text(Path(path), name)
+    too_many = count_items(name, text)
+    if too_many:
+        raise InputError(too_many)
     try:
         # One parse (libyaml when present) gives both the node tree for line numbers and the data.
         loader = _Loader(text)
         try:
             node = loader.get_single_node()
             if node is not None:
-                shape = _check_shape(name, node)
+                shape = check_shape(name, node)
                 if shape:
                     raise InputError(shape)
             data = loader.construct_document(node) if node is not None else None

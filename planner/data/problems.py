@@ -19,10 +19,17 @@ def clean(text: str, limit: int) -> str:
     out = []
     for ch in text:
         code = ord(ch)
-        if code >= 32 and code != 127 and not 0x80 <= code < 0xA0 and ch not in "\u2028\u2029":
+        # Control characters, line separators and lone surrogates (from undecodable file names) are escaped.
+        if (
+            code >= 32
+            and code != 127
+            and not 0x80 <= code < 0xA0
+            and not 0xD800 <= code < 0xE000
+            and ch not in "\u2028\u2029"
+        ):
             out.append(ch)
         else:
-            out.append(ch.encode("unicode_escape").decode("ascii"))
+            out.append(ch.encode("unicode_escape", "backslashreplace").decode("ascii"))
     s = "".join(out)
     return s if len(s) <= limit else s[: limit - 1] + "…"
 

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field, NonNegativeInt, PositiveInt, model_validator
+from pydantic import Field, NonNegativeInt, PositiveInt, field_validator, model_validator
 
 from planner.schema.common import Ref, Strict
 from planner.schema.software import Api
 
+MAX_CARDS = 16  # the most GPUs any request may ask for (Require.max_gpus)
 Mount = Literal["direct", "riser", "bifurcated", "port", "bay"]
 
 
@@ -81,6 +82,14 @@ class Build(Strict):
     runtime: Api | None = Field(
         default=None, description="Runtime every card runs on (default: the software stack's own choice)."
     )
+
+    @field_validator("gpus")
+    @classmethod
+    def check_card_count(cls, gpus: tuple[GpuUse, ...]) -> tuple[GpuUse, ...]:
+        cards = sum(g.count for g in gpus)
+        if cards > MAX_CARDS:
+            raise ValueError(f"{cards} GPU cards; a build holds at most {MAX_CARDS}")
+        return gpus
 
     @model_validator(mode="after")
     def check_one_platform(self) -> Build:
