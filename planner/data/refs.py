@@ -62,9 +62,9 @@ def _select_problems(
                     nearest(pid, pool) or "see `planner catalog list`",
                 )
             )
-    pool = [e for e in catalog.entries.values() if select.kind in (None, e.kind)]
+    entries = [e for e in catalog.entries.values() if select.kind in (None, e.kind)]
     for key, want in select.where.items():
-        have = [getattr(e, key) for e in pool if hasattr(e, key)]
+        have = [getattr(e, key) for e in entries if hasattr(e, key)]
         line = doc.line_of((*loc, "where", key))
         if any(not isinstance(v, str | int | float | bool) for v in have if v is not None):
             out.append(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import typing
 from typing import Annotated, Literal
 
 from pydantic import Field, PositiveFloat, PositiveInt, StringConstraints, model_validator
@@ -13,7 +14,7 @@ from planner.schema.software import Api
 Objective = Literal["vram", "bandwidth", "decode", "prefill", "batch_throughput", "cost", "cost_of_ownership"]
 ChassisKind = Literal["tower", "rack", "open-frame"]
 Noise = Literal["quiet", "normal", "loud"]
-Objectives = Annotated[tuple[Objective, ...], Field(min_length=1, max_length=len(Objective.__args__))]
+Objectives = Annotated[tuple[Objective, ...], Field(min_length=1, max_length=len(typing.get_args(Objective)))]
 Vendor = Annotated[str, StringConstraints(min_length=1, max_length=100)]
 # Throughput targets are 0 (none) or at least this: a smaller one is a typo, and its inverse (the time
 # per token the model bounds) would not fit a 64-bit integer.

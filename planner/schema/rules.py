@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import typing
 from typing import Annotated, Literal
 
 from pydantic import Field, NonNegativeFloat, PositiveFloat, StringConstraints, model_validator
@@ -133,8 +134,8 @@ class PowerRules(Strict):
         missing = [
             f"{table} {', '.join(sorted(set(keys) - set(have)))}"
             for table, keys, have in (
-                ("psu_transient_tolerance", PsuClass.__args__, self.psu_transient_tolerance),
-                ("efficiency", Rating.__args__, self.efficiency),
+                ("psu_transient_tolerance", typing.get_args(PsuClass), self.psu_transient_tolerance),
+                ("efficiency", typing.get_args(Rating), self.efficiency),
                 ("transient_factor", ("default",), self.transient_factor),
             )
             if set(keys) - set(have)
