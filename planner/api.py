@@ -194,6 +194,7 @@ def _known_ids(build: Build, doc: Any, catalog: Catalog) -> None:
     """Unknown part ids in a build file are bad input (exit 1), with the nearest ids suggested."""
     from planner.data.load import InputError
     from planner.data.load import Problem as FileProblem
+    from planner.data.messages import dotted
 
     places: list[tuple[tuple[str | int, ...], str | None, str]] = [
         (("system",), build.system, "system"),
@@ -216,7 +217,7 @@ def _known_ids(build: Build, doc: Any, catalog: Catalog) -> None:
             catalog.get(pid, kind)
         except InputError as exc:
             p = exc.problems[0]
-            where = ".".join(str(x) for x in loc)
+            where = dotted(loc)
             problems.append(FileProblem(doc.path, doc.line_of(loc), where, p.message, p.hint))
     if problems:
         raise InputError(problems)

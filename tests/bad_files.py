@@ -124,7 +124,12 @@ def aliases() -> list[Case]:
         catalog(
             "alias-bombs", "catalog-bomb", laughs.replace("a0: &a0 [x", "- &a0 [x").replace("\na", "\n- a")
         ),
-        request("alias-bombs", "alias-reuse-valid", "r: &r {min_gpus: 1, max_gpus: 1}\n" + REQUEST, "r"),
+        request(
+            "alias-bombs",
+            "alias-reuse-valid",
+            REQUEST + "site: {circuits: [&c {volts: 120, amps: 15}, *c]}\n",
+            expect="valid",
+        ),
     ]
 
 

@@ -59,9 +59,10 @@ class Catalog:
             pool = [e.id for e in self.entries.values() if kind is None or e.kind == kind]
             what = f"{kind} " if kind else ""
             hint = nearest(entry_id, pool) or f"see `planner catalog list --kind {kind or 'gpu'}`"
-            raise InputError(
-                [Problem("catalogue", None, entry_id, f"unknown {what}id {short(entry_id)}", hint)]
-            )
+            message = f"unknown {what}id {short(entry_id)}"
+            if entry is not None:
+                message = f"{entry_id} is a {entry.kind}, not a {kind}"
+            raise InputError([Problem("catalogue", None, entry_id, message, hint)])
         return entry
 
     def of_kind(self, kind: str) -> list[Any]:
@@ -226,7 +227,8 @@ def apply_prices(cat: Catalog, path: Path, problems: list[Problem]) -> None:
                     doc.path,
                     doc.line_of((i, "id")),
                     f"[{i}].id",
-                    f"no part with id {over.id!r}",
+                    f"no part with id {short(over.id)}"
+                    + (f" ({over.id} is a {entry.kind})" if entry else ""),
                     nearest(over.id, [e.id for e in cat.entries.values() if isinstance(e, Part)]),
                 )
             )
@@ -358,7 +360,7 @@ def load_catalog(
         size = sum(f.stat().st_size for f in files if f.is_file())
         if size > MAX_USER_BYTES:
             # Checked before parsing: each file is bounded by read_yaml, a folder of them here.
-            message = f"{len(files)} files of {size / 1e6:.0f} MB; the limit is {MAX_USER_BYTES / 1e6:g} MB"
+            message = f"{len(files)} files of {size / 1e6:.1f} MB; the limit is {MAX_USER_BYTES / 1e6:g} MB"
             problems.append(Problem(str(p), None, "", message, "give only the parts you need"))
             continue
         for path in files:

@@ -67,6 +67,16 @@ class Document:
 _BASE = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
+class BadValue(yaml.constructor.ConstructorError):
+    """A well-formed value that its tag cannot build: 2025-13-01, !!float on text."""
+
+    def __init__(self, node: yaml.Node, exc: Exception) -> None:
+        tag = str(node.tag).rsplit(":", 1)[-1]
+        what = {"timestamp": "date", "int": "whole number", "float": "number"}.get(tag, tag)
+        super().__init__(None, None, f"{short(node.value)} is not a valid {what} ({exc})", node.start_mark)
+        self.hint = "write a real date, or quote the text" if tag == "timestamp" else "fix the value"
+
+
 class _Loader(_BASE):  # type: ignore[valid-type,misc]
     """The safe loader whose constructors report bad values (month 13, !!float on text) as YAML errors."""
 
@@ -76,9 +86,7 @@ class _Loader(_BASE):  # type: ignore[valid-type,misc]
         except yaml.YAMLError:
             raise
         except (ValueError, TypeError, OverflowError, ArithmeticError) as exc:
-            tag = str(node.tag).rsplit(":", 1)[-1]
-            what = f"{short(node.value)} is not a valid {tag}: {exc}"
-            raise yaml.constructor.ConstructorError(None, None, what, node.start_mark) from None
+            raise BadValue(node, exc) from None
 
 
 def _fail(name: str, line: int | None, message: str, hint: str = "") -> InputError:
@@ -152,6 +160,13 @@ def read_yaml(path: Path | str) -> Document:
             data = loader.construct_document(node) if node is not None else None
         finally:
             loader.dispose()
+    except BadValue as exc:
+        raise _fail(name, exc.problem_mark.line + 1, str(exc.problem), exc.hint) from None
+    except yaml.reader.ReaderError as exc:
+        line = text[: exc.position].count("\n") + 1
+        char = exc.character if isinstance(exc.character, int) else ord(str(exc.character)[:1] or "?")
+        what = f"character U+{char:04X} is not allowed ({exc.reason})"
+        raise _fail(name, line, f"malformed YAML: {what}", "remove it, or write it as an escape") from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
         line = mark.line + 1 if mark is not None else None

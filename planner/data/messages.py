@@ -33,6 +33,7 @@ _HINTS = {
     "finite_number": "give a plain finite number",
     "string_pattern_mismatch": "use lowercase letters, digits and single hyphens",
     "union_tag_not_found": "add a kind: field",
+    "date_from_datetime_inexact": "write the date as YYYY-MM-DD",
     "date_from_datetime_parsing": "write the date as YYYY-MM-DD",
     "date_type": "write the date as YYYY-MM-DD",
     "date_parsing": "write the date as YYYY-MM-DD",
@@ -59,6 +60,7 @@ _EXPECTED = {
     "date_type": "a date (YYYY-MM-DD)",
     "date_parsing": "a date (YYYY-MM-DD)",
     "date_from_datetime_parsing": "a date (YYYY-MM-DD)",
+    "date_from_datetime_inexact": "a date (YYYY-MM-DD)",
     "none_required": "null",
 }
 
@@ -88,6 +90,8 @@ def message_of(err: Any, loc: Sequence[str | int], fields: Sequence[str] = ()) -
         tags = literal_options(str(ctx.get("expected_tags", "")))
         tag = ctx.get("tag", value)
         return f"unknown kind {short(tag)}: expected one of {one_of(tags)}", nearest(str(tag), tags) or ""
+    if kind == "union_tag_not_found":
+        return "missing field 'kind'", "add kind: with the kind of entry (gpu, cpu, psu, forbid, limit ...)"
     if kind == "invalid_key":
         return f"a key must be text, got {short(value)}", "quote the key"
     if kind in _EXPECTED:
@@ -125,8 +129,8 @@ def problems_from(
     out: list[Problem] = []
     for err, path, _ in _collapse(located, errors):
         loc = [*prefix, *path]
-        if isinstance(err, str):
-            message, hint = err, "fix the value"
+        if isinstance(err, tuple):
+            message, hint = err
         else:
             fields = known_fields(model, path[:-1], payload) if err["type"] == "extra_forbidden" else ()
             message, hint = message_of(err, path, fields)
@@ -153,9 +157,13 @@ def _collapse(located: list[tuple[Any, list[Any], int | None]], errors: list[Any
     out = [(e, p, b) for e, p, b in plain]
     for place, items in groups.items():
         deeper = [it for it in items if len(it[1]) > len(place)]
-        if deeper:
-            # The branch whose shape matched the value failed inside it: its errors are the useful ones.
-            out.extend(deeper)
+        # The branch whose shape matched the value failed inside it (deeper), or on a bound (an empty
+        # list for a list branch): its errors are the useful ones.
+        shaped = deeper or [
+            it for it in items if it[0]["type"] not in _EXPECTED and it[0]["type"] != "literal_error"
+        ]
+        if shaped:
+            out.extend(shaped)
             continue
         value = items[0][0].get("input")
         words, close = [], ""
@@ -167,7 +175,7 @@ def _collapse(located: list[tuple[Any, list[Any], int | None]], errors: list[Any
             else:
                 words.append(_EXPECTED.get(err["type"], str(err["msg"])))
         text = f"{short(value)} is not valid here: expected {' or '.join(dict.fromkeys(words))}"
-        out.append((text + (f". {close}" if close else ""), list(place), None))
+        out.append(((text, close or "fix the value"), list(place), None))
     return out
 
 
@@ -185,6 +193,11 @@ def file_path(data: Any, loc: Sequence[str | int], kind: str = "") -> tuple[list
     branch_at: int | None = None
     node = data
     for n, part in enumerate(loc):
+        if part == "[key]" or kind == "invalid_key":
+            # A mapping key failed (pydantic appends "[key]"; an invalid key is itself the location).
+            if part != "[key]" and not (isinstance(node, dict) and part in node):
+                out.append(str(part))
+            continue
         is_key = isinstance(node, dict) and part in node
         is_index = isinstance(node, list | tuple) and isinstance(part, int) and 0 <= part < len(node)
         if isinstance(part, str) and not is_key and not (kind == "missing" and n == len(loc) - 1):

@@ -64,7 +64,8 @@ class Problem:
         loc = f" {clean(self.location, FIELD_CHARS['location'])}:" if self.location else ""
         hint = f" {clean(self.hint, FIELD_CHARS['hint'])}" if self.hint else ""
         msg = clean(self.message, FIELD_CHARS["message"]).rstrip(".")
-        return f"{where}:{loc} {msg}.{hint}"
+        end = "" if msg.endswith(("?", "!")) else "."
+        return f"{where}:{loc} {msg}{end}{hint}"
 
 
 @dataclass
