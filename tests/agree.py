@@ -149,9 +149,9 @@ def _fix_psus(bm: BuildModel, build: Build, index: dict[str, int]) -> bool:
             ),
             None,
         )
-        if k is None or use.circuit >= n_c:
+        if k is None or use.circuit > n_c:
             return False
-        keys.append((k, use.circuit))
+        keys.append((k, use.circuit - 1))  # build files number circuits from 1
     if len(keys) > len(ps.u):
         return False
     order = [0, *sorted(range(1, len(keys)), key=lambda j: keys[j][0] * n_c + keys[j][1])] if keys else []
@@ -163,9 +163,9 @@ def _fix_psus(bm: BuildModel, build: Build, index: dict[str, int]) -> bool:
                 m.Add(v == (1 if chosen else 0))
     feeds: Counter[tuple[int, int]] = Counter()
     for c in build.gpu_cards():
-        if c.psu is None or c.psu >= len(keys):
+        if c.psu is None or c.psu > len(keys):
             return False
-        feeds[(new_index[c.psu], index[c.id])] += 1
+        feeds[(new_index[c.psu - 1], index[c.id])] += 1  # and PSUs from 1
     for j in range(len(ps.u)):
         for i in range(len(inst.gpus)):
             m.Add(ps.feeds[j][i] == feeds.get((j, i), 0))

@@ -1,7 +1,8 @@
 """The bad-input cases of tests/data/bad/corpus, by class: each a few files, a command line and what must happen.
 
 expect: reject (exit 1, or 2 for usage), usage (exit 2), infeasible (exit 3, or 1), valid (0 or 3),
-survive (anything but an internal error or a hang: random mutations), interrupted (130).
+survive (anything but an internal error or a hang: random mutations), any-answer (the same, and
+stderr may carry notes, e.g. what hardware detection found), interrupted (130).
 `place` must appear in the message; `setup` names a step the runner does (files git cannot hold);
 `timing` cases depend on wall-clock time and run only in benchmarks/badinput.py; `slow` ones run the
 solver and stay out of the default test run (pytest -m slow); `pending` names the engineer whose branch
@@ -24,7 +25,7 @@ cpu: ryzen-5-7600x
 memory: {id: kingston-fury-beast-16gb-ddr5-5600, count: 2}
 chassis: rsv-l4500u
 gpus:
-  - {id: gtx-1070, slot: 6, mount: direct, psu: 0}
+  - {id: gtx-1070, slot: 6, mount: direct, psu: 1}
 psus:
   - {id: rm850x-2021}
 """

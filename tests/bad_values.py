@@ -89,7 +89,7 @@ def wrong_types() -> list[Case]:
         "objective-number": ("budget_usd: 3000\nobjective: 5\n", "objective"),
         "objective-empty-list": ("budget_usd: 3000\nobjective: []\n", "objective"),
         "owned-mapping": ("budget_usd: 3000\nowned: {id: rtx-3090}\n", "owned"),
-        "owned-text": ("budget_usd: 3000\nowned: [rtx-3090]\n", "owned[0]"),
+        "owned-number": ("budget_usd: 3000\nowned: [3090]\n", "owned[0]"),
         "vendors-text": ("budget_usd: 3000\nrequire: {vendors: nvidia}\n", "require.vendors"),
         "circuits-number": ("budget_usd: 3000\nsite: {circuits: 2}\n", "site.circuits"),
         "site-list": ("budget_usd: 3000\nsite: [120]\n", "site"),
@@ -156,7 +156,7 @@ def wrong_types() -> list[Case]:
         build(
             "wrong-types",
             "gpus-text",
-            BUILD.replace("gpus:\n  - {id: gtx-1070, slot: 6, mount: direct, psu: 0}", "gpus: gtx-1070"),
+            BUILD.replace("gpus:\n  - {id: gtx-1070, slot: 6, mount: direct, psu: 1}", "gpus: gtx-1070"),
             "gpus",
         ),
         build("wrong-types", "slot-text", BUILD.replace("slot: 6", "slot: sixth"), "gpus[0].slot"),
@@ -305,14 +305,14 @@ def numbers() -> list[Case]:
             "extreme-numbers",
             "gpu-count-huge",
             BUILD.replace(
-                "- {id: gtx-1070, slot: 6, mount: direct, psu: 0}", "- {id: gtx-1070, count: 1000000}"
+                "- {id: gtx-1070, slot: 6, mount: direct, psu: 1}", "- {id: gtx-1070, count: 1000000}"
             ),
             "gpus[0].count",
         ),
         build(
             "extreme-numbers",
             "layers-huge",
-            BUILD.replace("psu: 0}", "psu: 0, layers: 1000000000}"),
+            BUILD.replace("psu: 1}", "psu: 1, layers: 1000000000}"),
             "gpus[0].layers",
         ),
         build(
@@ -325,7 +325,7 @@ def numbers() -> list[Case]:
             "extreme-numbers",
             "cards-over-sixteen",
             BUILD.replace(
-                "- {id: gtx-1070, slot: 6, mount: direct, psu: 0}",
+                "- {id: gtx-1070, slot: 6, mount: direct, psu: 1}",
                 "- {id: gtx-1070, count: 16}\n  - {id: gtx-1070, count: 16}",
             ),
             "gpus",
@@ -413,7 +413,16 @@ def ids() -> list[Case]:
     out = [
         request("unknown-ids", "owned-typo", "budget_usd: 3000\nowned: [{id: rtx-3900}]\n", "owned[0].id"),
         request(
-            "unknown-ids", "owned-capitals", "budget_usd: 3000\nowned: [{id: RTX-3090}]\n", "owned[0].id"
+            "unknown-ids",
+            "owned-capitals-valid",
+            "budget_usd: 3000\nowned: [{id: RTX-3090}]\n",
+            expect="valid",
+        ),
+        request(
+            "unknown-ids", "owned-words-valid", "budget_usd: 3000\nowned: [2x RTX 3090]\n", expect="valid"
+        ),
+        request(
+            "unknown-ids", "owned-words-unknown", "budget_usd: 3000\nowned: [2x RTX 9999 Super]\n", "owned[0]"
         ),
         request("unknown-ids", "owned-llm", "budget_usd: 3000\nowned: [{id: llama-3-1-8b}]\n", "owned[0].id"),
         request(
@@ -571,14 +580,14 @@ def ids() -> list[Case]:
             "- {kind: psu, id: my-psu, name: P, vendor: V, source: test, form: server, watts: 1200, watts_low_line: 900, efficiency: platinum, atx_version: none, connectors: {}, needs_breakout: true, family: nobody-family}\n",
             "my-psu.family",
         ),
-        build("unknown-ids", "gpu-unknown", BUILD.replace("gtx-1070", "gtx-1070-ti-super"), "gpus.0.id"),
+        build("unknown-ids", "gpu-unknown", BUILD.replace("gtx-1070", "gtx-1070-ti-super"), "gpus[0].id"),
         build(
             "unknown-ids",
             "board-as-gpu",
             BUILD.replace("id: gtx-1070", "id: mag-b650-tomahawk-wifi"),
-            "gpus.0.id",
+            "gpus[0].id",
         ),
-        build("unknown-ids", "psu-unknown", BUILD.replace("rm850x-2021", "rm851x"), "psus.0.id"),
+        build("unknown-ids", "psu-unknown", BUILD.replace("rm850x-2021", "rm851x"), "psus[0].id"),
         build("unknown-ids", "mount-typo", BUILD.replace("mount: direct", "mount: slot"), "gpus[0].mount"),
         build(
             "unknown-ids",

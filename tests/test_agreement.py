@@ -305,7 +305,7 @@ def _edit(data: Any, cat: Any, build: Build) -> Build:
         mem = build.memory.model_copy(update={"count": data.draw(st.sampled_from([4, 8, 16]))})
         return build.model_copy(update={"memory": mem})
     if how == "circuit" and build.psus:
-        psus = [p.model_copy(update={"circuit": data.draw(st.integers(0, 1))}) for p in build.psus]
+        psus = [p.model_copy(update={"circuit": data.draw(st.integers(1, 2))}) for p in build.psus]
         return build.model_copy(update={"psus": tuple(psus)})
     positions = [s.position for s in cat.of_kind("board")[0].slots]
     if how in ("slot", "mount") and cards:
@@ -320,7 +320,7 @@ def _edit(data: Any, cat: Any, build: Build) -> Build:
     elif how == "add" and build.psus:
         g = data.draw(st.sampled_from([e.id for e in cat.of_kind("gpu")]))
         slot = data.draw(st.sampled_from(positions))
-        cards.append(GpuUse(id=g, slot=slot, mount=data.draw(st.sampled_from(["direct", "riser"])), psu=0))
+        cards.append(GpuUse(id=g, slot=slot, mount=data.draw(st.sampled_from(["direct", "riser"])), psu=1))
     return build.model_copy(update={"gpus": tuple(cards)})
 
 

@@ -144,7 +144,7 @@ BUILD = Build.model_validate(
         "cpu": "cpu-a",
         "memory": {"id": "dimm-a", "count": 8},
         "chassis": "tower-a",
-        "gpus": [{"id": "g1", "slot": 1, "mount": "direct", "psu": 0}],
+        "gpus": [{"id": "g1", "slot": 1, "mount": "direct", "psu": 1}],
         "psus": [{"id": "psu-a"}],
     }
 )
