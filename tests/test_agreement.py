@@ -125,6 +125,7 @@ def requests(draw: Any, cat: Any) -> Request:
             }
         ],
         "continuous_derating": draw(st.sampled_from([None, 0.5, 0.8, 1.0])),
+        "noise": draw(st.sampled_from(["quiet", "normal", "normal", "loud"])),
     }
     owned = [{"id": draw(st.sampled_from(gpus))}] if draw(st.integers(0, 4)) == 0 else []
     return Request.model_validate(

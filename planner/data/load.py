@@ -161,12 +161,13 @@ def read_yaml(path: Path | str) -> Document:
         finally:
             loader.dispose()
     except BadValue as exc:
-        raise _fail(name, exc.problem_mark.line + 1, str(exc.problem), exc.hint) from None
+        at = exc.problem_mark.line + 1 if exc.problem_mark is not None else None
+        raise _fail(name, at, str(exc.problem), exc.hint) from None
     except yaml.reader.ReaderError as exc:
-        line = text[: exc.position].count("\n") + 1
+        where = text[: exc.position].count("\n") + 1
         char = exc.character if isinstance(exc.character, int) else ord(str(exc.character)[:1] or "?")
         what = f"character U+{char:04X} is not allowed ({exc.reason})"
-        raise _fail(name, line, f"malformed YAML: {what}", "remove it, or write it as an escape") from None
+        raise _fail(name, where, f"malformed YAML: {what}", "remove it, or write it as an escape") from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
         line = mark.line + 1 if mark is not None else None

@@ -82,10 +82,10 @@ def message_of(err: Any, loc: Sequence[str | int], fields: Sequence[str] = ()) -
     if kind == "missing":
         return f"missing field {short(loc[-1] if loc else '')}", hint
     if kind == "literal_error":
+        # Pydantic's own words list the allowed values ("Input should be 'quiet', 'normal' or 'loud'").
         options = literal_options(str(ctx.get("expected", "")))
-        what = f"unknown value {short(value)}" if isinstance(value, str) else f"{short(value)} is not allowed"
-        close = nearest(value, options) if isinstance(value, str) else ""
-        return f"{what}: expected one of {one_of(options)}", close or "use one of the allowed values"
+        close = nearest(value, options, n=1) if isinstance(value, str) else ""
+        return str(err["msg"]), close or "use one of the allowed values"
     if kind == "union_tag_invalid":
         tags = literal_options(str(ctx.get("expected_tags", "")))
         tag = ctx.get("tag", value)
