@@ -41,7 +41,7 @@ def load_problem(
 ) -> Problem:
     """Load and validate a request with the catalogue (plus overlays and price lists) and rules."""
     catalog = load_catalog(extra=catalogs, prices=prices)
-    rules = load_rules(constraints)
+    rules = load_rules(constraints, catalog)
     return Problem(catalog, load_request(request, catalog).request, rules)
 
 
@@ -177,6 +177,12 @@ def check_file(build_path: Path | str, problem: Problem) -> tuple[Build, list[st
     doc = read_yaml(build_path)
     build: Build = parse(doc, Build)
     _known_ids(build, doc, problem.catalog)
+    from planner.data.load import InputError
+    from planner.data.refs import check_build_refs
+
+    wrong = check_build_refs(build, doc, problem.catalog)
+    if wrong:
+        raise InputError(wrong)
     from planner.check.context import Ctx
     from planner.check.place import auto_place
 
@@ -188,6 +194,7 @@ def _known_ids(build: Build, doc: Any, catalog: Catalog) -> None:
     """Unknown part ids in a build file are bad input (exit 1), with the nearest ids suggested."""
     from planner.data.load import InputError
     from planner.data.load import Problem as FileProblem
+    from planner.data.messages import dotted
 
     places: list[tuple[tuple[str | int, ...], str | None, str]] = [
         (("system",), build.system, "system"),
@@ -210,7 +217,7 @@ def _known_ids(build: Build, doc: Any, catalog: Catalog) -> None:
             catalog.get(pid, kind)
         except InputError as exc:
             p = exc.problems[0]
-            where = ".".join(str(x) for x in loc)
+            where = dotted(loc)
             problems.append(FileProblem(doc.path, doc.line_of(loc), where, p.message, p.hint))
     if problems:
         raise InputError(problems)

@@ -17,6 +17,7 @@ from planner.data.load import InputError
 
 # Errors writing the report or JSON: the place it goes is full, gone or read-only (exit 1, not 4).
 OUTPUT_ERRNOS = {errno.ENOSPC, errno.EIO, errno.EROFS, errno.EDQUOT, errno.EBADF, errno.EPIPE}
+MAX_SHOWN = 100  # problems printed; the rest are counted (a broken 5,000-entry file is not 5,000 lines)
 
 app = typer.Typer(
     help="Plan machines for running LLMs locally: real parts, real constraints, calibrated throughput.",
@@ -50,8 +51,11 @@ def run(argv: list[str] | None = None) -> int:
             print("interrupted", file=sys.stderr)  # typer turns Ctrl-C into a silent exit 130
         return code
     except InputError as exc:
-        for problem in exc.problems:
+        shown = exc.problems[:MAX_SHOWN]
+        for problem in shown:
             print(str(problem), file=sys.stderr)
+        if len(exc.problems) > len(shown):
+            print(f"... and {len(exc.problems) - len(shown)} more problems", file=sys.stderr)
         return EXIT_INPUT
     except Infeasible as exc:
         return exc.code

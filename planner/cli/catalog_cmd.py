@@ -75,9 +75,9 @@ def list_cmd(
         raise InputError(
             [
                 Problem(
-                    "--kind",
+                    "command line",
                     None,
-                    "",
+                    "--kind",
                     f"unknown kind {kind!r}",
                     nearest(kind, KINDS) or f"use one of {', '.join(KINDS)}",
                 )
@@ -111,7 +111,12 @@ def show_cmd(
 ) -> None:
     """Show every field of one entry and where it was read from."""
     cat = load(catalog, prices)
-    entry = cat.get(entry_id)
+    try:
+        entry = cat.get(entry_id)
+    except InputError as exc:
+        raise InputError(
+            [Problem("command line", None, "id", p.message, p.hint) for p in exc.problems]
+        ) from None
     if json:
         emit_json(entry_json(entry))
         return

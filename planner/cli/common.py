@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import os
 import sys
 from pathlib import Path
@@ -38,6 +39,17 @@ JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON on stdout inst
 VerboseOpt = Annotated[
     bool, typer.Option("--verbose", "-v", help="Add the derivations: memory per device, constants, bases.")
 ]
+
+
+MAX_SECONDS = 86_400.0  # a day: any longer limit is a typo, and the solver takes seconds to minutes
+MAX_SEED = 2**31 - 1  # CP-SAT's random seed is a 32-bit integer
+
+
+def finite(value: float | None) -> float | None:
+    """Option callback: refuse inf and nan, which the range checks of click let through."""
+    if value is not None and not math.isfinite(value):
+        raise typer.BadParameter(f"{value} is not a finite number")
+    return value
 
 
 class Infeasible(Exception):

@@ -41,7 +41,8 @@ def estimate(
     raised_wired_limit: Annotated[
         bool,
         typer.Option(
-            "--raised-wired-limit", help="With --system: count the raised GPU memory limit (macOS iogpu.wired_limit_mb)."
+            "--raised-wired-limit",
+            help="With --system: count the raised GPU memory limit (macOS iogpu.wired_limit_mb).",
         ),
     ] = False,
     cpu: Annotated[
@@ -85,15 +86,19 @@ def estimate(
     from planner.report.terminal import print_estimate
 
     problems = []
-    for flag, value, low in (
-        ("--prompt", prompt, 0),
-        ("--generate", generate, 0),
-        ("--batch", batch, 1),
-        ("--context", context, 1),
-        ("--ram-gb", ram_gb, 1),
+    # The same ranges as a request's workload (planner.schema.request.Workload) and a board's RAM.
+    for flag, value, low, high in (
+        ("--prompt", prompt, 0, 10_000_000),
+        ("--generate", generate, 0, 1_000_000),
+        ("--batch", batch, 1, 4096),
+        ("--context", context, 1, 10_000_000),
+        ("--ram-gb", ram_gb, 1, 65_536),
     ):
-        if value is not None and value < low:
-            problems.append(_flag_problem(flag, f"{value} is below {low}", "give a non-negative length"))
+        if value is None or low <= value <= high:
+            continue
+        what = "is below" if value < low else ("is above" if value > high else "is not a number")
+        bound = f" {low}" if value < low else (f" {high:,}" if value > high else "")
+        problems.append(_flag_problem(flag, f"{value} {what}{bound}", f"give a value from {low} to {high:,}"))
     choices: tuple[tuple[str, str, tuple[str, ...]], ...] = (
         ("--split", split, ("layer", "tensor", "auto")),
         ("--backend", backend, ("llama.cpp", "vllm", "exllamav2", "mlx")),
@@ -109,7 +114,9 @@ def estimate(
             _flag_problem("--system", "a whole system takes no --gpu or --cpu", "give one or the other")
         )
     if raised_wired_limit and not system:
-        problems.append(_flag_problem("--raised-wired-limit", "applies to a --system only", "add --system ID"))
+        problems.append(
+            _flag_problem("--raised-wired-limit", "applies to a --system only", "add --system ID")
+        )
     if ram_gb is not None and not cpu and (gpu or system):
         problems.append(_flag_problem("--ram-gb", "system RAM needs --cpu", "add --cpu ID"))
     if offload in ("layers", "experts") and not cpu and (gpu or system):
@@ -189,7 +196,12 @@ def estimate(
     est = perf.estimate(devices, wl, host)
     result = result.model_copy(
         update=extras(
-            cat, [(e.id, n) for e, n in used], wl, est, lambda w: perf.estimate(devices, w, host), len(devices),
+            cat,
+            [(e.id, n) for e, n in used],
+            wl,
+            est,
+            lambda w: perf.estimate(devices, w, host),
+            len(devices),
             user_file=measured,
         )
     )

@@ -9,7 +9,16 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from planner.cli.common import CatalogOpt, ConstraintsOpt, JsonOpt, PricesOpt, console, emit_json
+from planner.cli.common import (
+    MAX_SECONDS,
+    CatalogOpt,
+    ConstraintsOpt,
+    JsonOpt,
+    PricesOpt,
+    console,
+    emit_json,
+    finite,
+)
 from planner.data.load import InputError, Problem
 from planner.report.files import MARKER, check_output
 from planner.report.text import gpu_summary
@@ -166,7 +175,10 @@ def frontier_cmd(
     prices: PricesOpt = None,
     constraints: ConstraintsOpt = None,
     time_limit: Annotated[
-        float, typer.Option("--time-limit", min=1, help="Seconds for the whole frontier.")
+        float,
+        typer.Option(
+            "--time-limit", min=1, max=MAX_SECONDS, callback=finite, help="Seconds for the whole frontier."
+        ),
     ] = 60.0,
 ) -> None:
     """Cost versus decode tokens/s (with a workload) or VRAM: Pareto-optimal builds, knees marked."""

@@ -10,6 +10,8 @@ import typer
 from planner.cli.common import (
     EXIT_INFEASIBLE,
     EXIT_INTERRUPTED,
+    MAX_SECONDS,
+    MAX_SEED,
     CatalogOpt,
     ConstraintsOpt,
     Infeasible,
@@ -18,6 +20,7 @@ from planner.cli.common import (
     VerboseOpt,
     console,
     emit_json,
+    finite,
     note,
 )
 
@@ -32,7 +35,14 @@ def solve(
     prices: PricesOpt = None,
     constraints: ConstraintsOpt = None,
     time_limit: Annotated[
-        float, typer.Option("--time-limit", min=0.1, help="Seconds before returning the best build found.")
+        float,
+        typer.Option(
+            "--time-limit",
+            min=0.1,
+            max=MAX_SECONDS,
+            callback=finite,
+            help="Seconds before returning the best build found.",
+        ),
     ] = 10.0,
     top: Annotated[
         int,
@@ -41,9 +51,10 @@ def solve(
         ),
     ] = 1,
     workers: Annotated[
-        int, typer.Option("--workers", min=0, help="Solver threads (1: deterministic; 0: one per core).")
+        int,
+        typer.Option("--workers", min=0, max=64, help="Solver threads (1: deterministic; 0: one per core)."),
     ] = 1,
-    seed: Annotated[int, typer.Option("--seed", help="Solver random seed.")] = 0,
+    seed: Annotated[int, typer.Option("--seed", min=0, max=MAX_SEED, help="Solver random seed.")] = 0,
     log: Annotated[bool, typer.Option("--log", help="Print the solver's search log to stderr.")] = False,
     sheet: Annotated[
         Path | None, typer.Option("--sheet", help="Write a build sheet of the best build (.md or .html).")
@@ -110,6 +121,7 @@ def check(
     from planner.api import Problem, check_problem, load_problem
     from planner.data.catalog import load_catalog
     from planner.data.inputs import load_rules
+    from planner.data.problems import clean
     from planner.report.terminal import print_build
     from planner.schema.request import Request
 
@@ -117,17 +129,14 @@ def check(
         problem = load_problem(request, catalog or (), prices or (), constraints or ())
     else:
         # No request: no budget limit, the default site (one 120 V / 15 A circuit), no workload.
-        problem = Problem(
-            load_catalog(catalog or (), prices or ()),
-            Request(budget_usd=10_000_000),
-            load_rules(constraints or ()),
-        )
+        cat = load_catalog(catalog or (), prices or ())
+        problem = Problem(cat, Request(budget_usd=10_000_000), load_rules(constraints or (), cat))
     result = check_problem(build, problem)
     if json:
         emit_json(result)
     else:
         out = console()
-        print_build(out, result.build, f"Check of {build}", verbose)
+        print_build(out, result.build, f"Check of {clean(str(build), 300)}", verbose)
         out.print(
             "[green]holds: no rule broken[/green]"
             if result.ok

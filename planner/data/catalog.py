@@ -11,11 +11,15 @@ from typing import Any, Literal, TypeVar, cast
 
 from pydantic import Field
 
-from planner.data.load import InputError, Problem, nearest, parse, read_yaml
+from planner.data.load import InputError, Problem, nearest, parse, read_yaml, short
 from planner.schema import ENTRY_ADAPTER, CatalogEntry, Entry, Part, Price
-from planner.schema.common import Slug, Strict
+from planner.schema.common import PriceDate, Ref, Strict
 
 E = TypeVar("E", bound=Entry)
+# Far above the shipped catalogue (largest file ~100 entries, all files ~600 entries, 0.5 MB).
+MAX_ENTRIES = 5_000
+MAX_ENTRY_PROBLEMS = 20
+MAX_USER_BYTES = 20_000_000
 
 
 def data_dir(name: str) -> Path:
@@ -55,7 +59,10 @@ class Catalog:
             pool = [e.id for e in self.entries.values() if kind is None or e.kind == kind]
             what = f"{kind} " if kind else ""
             hint = nearest(entry_id, pool) or f"see `planner catalog list --kind {kind or 'gpu'}`"
-            raise InputError([Problem("catalogue", None, entry_id, f"unknown {what}id {entry_id!r}", hint)])
+            message = f"unknown {what}id {short(entry_id)}"
+            if entry is not None:
+                message = f"{entry_id} is a {entry.kind}, not a {kind}"
+            raise InputError([Problem("catalogue", None, entry_id, message, hint)])
         return entry
 
     def of_kind(self, kind: str) -> list[Any]:
@@ -73,9 +80,9 @@ class Catalog:
 class PriceOverride(Strict):
     """One line of a user price list: a new price for one part in one condition."""
 
-    id: Slug = Field(description="Catalogue id of the part.")
+    id: Ref = Field(description="Catalogue id of the part.")
     usd: float = Field(gt=0, le=500_000, description="Price in US dollars for one unit.")
-    date: dt.date = Field(description="When this price was observed.")
+    date: PriceDate = Field(description="When this price was observed.")
     condition: Literal["new", "used"] = Field(description="new or used market.")
     basis: str = Field(default="user price list", description="Where the price comes from.")
 
@@ -106,15 +113,48 @@ def _read_entries(path: Path, problems: list[Problem]) -> list[tuple[CatalogEntr
             )
         )
         return []
+    if len(doc.data) > MAX_ENTRIES:
+        message = f"{len(doc.data):,} entries; the limit is {MAX_ENTRIES:,} per file"
+        problems.append(Problem(doc.path, None, "", message, "split the file"))
+        return []
     out = []
+    found = 0
     for i, raw in enumerate(doc.data):
         try:
             entry = parse(doc, ENTRY_ADAPTER, raw, (i,))
         except InputError as exc:
-            problems.extend(_named(p, i, raw) for p in exc.problems)
+            found += 1
+            if found <= MAX_ENTRY_PROBLEMS:
+                problems.extend(_named(p, i, raw) for p in exc.problems)
             continue
         out.append((entry, Origin(doc.path, doc.line_of((i,)))))
+    if found > MAX_ENTRY_PROBLEMS:
+        rest = found - MAX_ENTRY_PROBLEMS
+        problems.append(Problem(doc.path, None, "", f"{rest} more bad entries not shown", "fix these first"))
     return out
+
+
+_SHIPPED: dict[tuple[str, int, int], list[tuple[CatalogEntry, Origin]]] = {}
+
+
+def _shipped_entries(path: Path, problems: list[Problem]) -> list[tuple[CatalogEntry, Origin]]:
+    """A shipped file's entries, parsed once per process while the file is unchanged (entries are frozen).
+
+    Every command loads the whole catalogue; scripts and tests that load it many times pay once.
+    """
+    try:
+        info = path.stat()
+    except OSError:
+        return _read_entries(path, problems)
+    key = (str(path), info.st_mtime_ns, info.st_size)
+    if key not in _SHIPPED:
+        found: list[Problem] = []
+        items = _read_entries(path, found)
+        if found:
+            problems.extend(found)
+            return items
+        _SHIPPED[key] = items
+    return list(_SHIPPED[key])
 
 
 def _named(problem: Problem, index: int, raw: object) -> Problem:
@@ -159,12 +199,27 @@ def apply_prices(cat: Catalog, path: Path, problems: list[Problem]) -> None:
     if not isinstance(doc.data, list):
         problems.append(Problem(doc.path, 1, "", "a price list is a list of {id, usd, date, condition}", ""))
         return
+    first: dict[tuple[str, str], int] = {}
     for i, raw in enumerate(doc.data):
         try:
             over = parse(doc, PriceOverride, raw, (i,))
         except InputError as exc:
             problems.extend(exc.problems)
             continue
+        key = (over.id, over.condition)
+        if key in first:
+            # The later line would silently win: one price per part and market.
+            problems.append(
+                Problem(
+                    doc.path,
+                    doc.line_of((i, "id")),
+                    f"[{i}].id",
+                    f"a second {over.condition} price for {over.id} (first at line {doc.line_of((first[key],))})",
+                    "keep one",
+                )
+            )
+            continue
+        first[key] = i
         entry = cat.entries.get(over.id)
         if not isinstance(entry, Part):
             problems.append(
@@ -172,7 +227,8 @@ def apply_prices(cat: Catalog, path: Path, problems: list[Problem]) -> None:
                     doc.path,
                     doc.line_of((i, "id")),
                     f"[{i}].id",
-                    f"no part with id {over.id!r}",
+                    f"no part with id {short(over.id)}"
+                    + (f" ({over.id} is a {entry.kind})" if entry else ""),
                     nearest(over.id, [e.id for e in cat.entries.values() if isinstance(e, Part)]),
                 )
             )
@@ -293,14 +349,21 @@ def load_catalog(
     cat = Catalog()
     if shipped:
         for path in yaml_files([data_dir("catalog")]):
-            _add(cat, _read_entries(path, problems), problems, replace=False)
+            _add(cat, _shipped_entries(path, problems), problems, replace=False)
     user_items: list[tuple[CatalogEntry, Origin]] = []
     for raw in extra:
         p = Path(raw)
         if not p.exists():
             problems.append(Problem(str(p), None, "", "no such file or folder", "check the --catalog path"))
             continue
-        for path in yaml_files([p]):
+        files = yaml_files([p])
+        size = sum(f.stat().st_size for f in files if f.is_file())
+        if size > MAX_USER_BYTES:
+            # Checked before parsing: each file is bounded by read_yaml, a folder of them here.
+            message = f"{len(files)} files of {size / 1e6:.1f} MB; the limit is {MAX_USER_BYTES / 1e6:g} MB"
+            problems.append(Problem(str(p), None, "", message, "give only the parts you need"))
+            continue
+        for path in files:
             user_items.extend(_read_entries(path, problems))
     _add(cat, user_items, problems, replace=True)
     for raw in prices:

@@ -1,10 +1,13 @@
-"""Read YAML files into schema objects; every YAML or validation failure becomes one InputError."""
+"""Read YAML files into schema objects; every YAML or validation failure becomes one InputError.
+
+Files are bounded before they are parsed (size, encoding) and before they are built (entries, depth,
+text length, aliases), so no input can make the planner hang or eat memory.
+"""
 
 from __future__ import annotations
 
-import difflib
-import re
-from collections.abc import Iterable, Sequence
+import stat
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
@@ -12,35 +15,16 @@ from typing import Any, TypeVar
 import yaml
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
+from planner.data.messages import dotted, problems_from
+from planner.data.problems import InputError, Problem, nearest, one_of, short
+from planner.data.shape import check_shape, count_items
+
+__all__ = ["Document", "InputError", "Problem", "nearest", "one_of", "parse", "read_yaml", "short"]
+
 T = TypeVar("T")
 
-
-@dataclass(frozen=True)
-class Problem:
-    """One thing wrong with one file, located as precisely as the file allows."""
-
-    file: str
-    line: int | None
-    location: str
-    message: str
-    hint: str = ""
-
-    def __str__(self) -> str:
-        where = f"{self.file}:{self.line}" if self.line else self.file
-        loc = f" {self.location}:" if self.location else ""
-        hint = f" {self.hint}" if self.hint else ""
-        msg = self.message.rstrip(".")
-        return f"{where}:{loc} {msg}.{hint}"
-
-
-@dataclass
-class InputError(Exception):
-    """Bad input: a list of problems, each naming its file, line and place."""
-
-    problems: list[Problem] = field(default_factory=list)
-
-    def __str__(self) -> str:
-        return "\n".join(str(p) for p in self.problems)
+# Far above any real file (the largest shipped catalogue file is 50 kB); shape.py bounds the rest.
+MAX_FILE_BYTES = 2_000_000
 
 
 @dataclass(frozen=True)
@@ -50,124 +34,146 @@ class Document:
     path: str
     data: Any
     node: yaml.Node | None
+    # Mapping nodes indexed by key on first use: locating N errors costs N lookups, not N full scans.
+    _index: dict[int, dict[str, yaml.Node]] = field(default_factory=dict, compare=False, repr=False)
 
     def line_of(self, loc: Sequence[str | int]) -> int | None:
         """1-based line of the deepest node along loc that exists in the file."""
         node = self.node
         line = node.start_mark.line + 1 if node is not None else None
         for key in loc:
-            child = _child(node, key)
+            child = self._child(node, key)
             if child is None:
                 break
             node = child
             line = node.start_mark.line + 1
         return line
 
-
-def _child(node: yaml.Node | None, key: str | int) -> yaml.Node | None:
-    if isinstance(node, yaml.MappingNode):
-        for k, v in node.value:
-            if k.value == str(key):
-                # Point unknown-key errors at the key, others at the value.
-                return v if isinstance(v, (yaml.MappingNode, yaml.SequenceNode)) else k
+    def _child(self, node: yaml.Node | None, key: str | int) -> yaml.Node | None:
+        if isinstance(node, yaml.MappingNode):
+            index = self._index.get(id(node))
+            if index is None:
+                index = {}
+                for k, v in node.value:
+                    # Point unknown-key errors at the key, others at the value; the first of duplicates.
+                    index.setdefault(str(k.value), v if isinstance(v, yaml.CollectionNode) else k)
+                self._index[id(node)] = index
+            return index.get(str(key))
+        if isinstance(node, yaml.SequenceNode) and isinstance(key, int) and 0 <= key < len(node.value):
+            return node.value[key]  # type: ignore[no-any-return]
         return None
-    if isinstance(node, yaml.SequenceNode) and isinstance(key, int) and key < len(node.value):
-        return node.value[key]
-    return None
 
 
-_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_BASE = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class BadValue(yaml.constructor.ConstructorError):
+    """A well-formed value that its tag cannot build: 2025-13-01, !!float on text."""
+
+    def __init__(self, node: yaml.Node, exc: Exception) -> None:
+        tag = str(node.tag).rsplit(":", 1)[-1]
+        what = {"timestamp": "date", "int": "whole number", "float": "number"}.get(tag, tag)
+        super().__init__(None, None, f"{short(node.value)} is not a valid {what} ({exc})", node.start_mark)
+        self.hint = "write a real date, or quote the text" if tag == "timestamp" else "fix the value"
+
+
+class _Loader(_BASE):  # type: ignore[valid-type,misc]
+    """The safe loader whose constructors report bad values (month 13, !!float on text) as YAML errors."""
+
+    def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
+        try:
+            return super().construct_object(node, deep)
+        except yaml.YAMLError:
+            raise
+        except (ValueError, TypeError, OverflowError, ArithmeticError) as exc:
+            raise BadValue(node, exc) from None
+
+
+def _fail(name: str, line: int | None, message: str, hint: str = "") -> InputError:
+    return InputError([Problem(name, line, "", message, hint)])
+
+
+def _read_text(path: Path, name: str) -> str:
+    """The file as text, refused early when it is missing, not a file, too big or not UTF-8."""
+    try:
+        info = path.stat()
+    except FileNotFoundError:
+        raise _fail(name, None, "file not found", "check the path") from None
+    except OSError as exc:
+        raise _fail(name, None, f"cannot read file: {exc.strerror or exc}", "check the path") from None
+    if stat.S_ISDIR(info.st_mode):
+        raise _fail(name, None, "is a folder, not a file", "give the path of a YAML file")
+    if not stat.S_ISREG(info.st_mode):
+        # A FIFO or device would block or never end.
+        raise _fail(name, None, "is not a regular file", "give the path of a YAML file")
+    if info.st_size > MAX_FILE_BYTES:
+        size = f"{info.st_size / 1e6:.1f} MB"
+        raise _fail(name, None, f"file is {size}; the limit is {MAX_FILE_BYTES / 1e6:g} MB", "split it")
+    try:
+        with path.open("rb") as fh:
+            raw = fh.read(MAX_FILE_BYTES + 1)
+    except OSError as exc:
+        raise _fail(name, None, f"cannot read file: {exc.strerror or exc}", "check its permissions") from None
+    if len(raw) > MAX_FILE_BYTES:
+        raise _fail(name, None, f"file is over {MAX_FILE_BYTES / 1e6:g} MB", "split it")
+    return _decode(raw, name)
+
+
+def _decode(raw: bytes, name: str) -> str:
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")) and not raw.startswith(b"\xff\xfe\x00\x00"):
+        try:
+            return raw.decode("utf-16")  # YAML allows UTF-16 with a byte-order mark (Windows "Unicode")
+        except UnicodeDecodeError:
+            raise _fail(name, None, "broken UTF-16 text", "save it as UTF-8") from None
+    if b"\x00" in raw:
+        line = raw[: raw.index(b"\x00")].count(b"\n") + 1
+        raise _fail(
+            name,
+            line,
+            "contains NUL bytes: binary, or UTF-16/32 without a byte-order mark",
+            "save it as UTF-8",
+        )
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        byte = raw[exc.start : exc.start + 1].hex()
+        raise _fail(name, line, f"not UTF-8 text (byte 0x{byte})", "save it as UTF-8") from None
 
 
 def read_yaml(path: Path | str) -> Document:
     """Parse one file with safe_load semantics, keeping the node tree for line numbers."""
     name = str(path)
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise InputError([Problem(name, None, "", "file not found", "check the path")]) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError([Problem(name, None, "", f"cannot read file: {exc}")]) from None
+    text = _read_text(Path(path), name)
+    too_many = count_items(name, text)
+    if too_many:
+        raise InputError(too_many)
     try:
         # One parse (libyaml when present) gives both the node tree for line numbers and the data.
-        loader = _LOADER(text)
+        loader = _Loader(text)
         try:
             node = loader.get_single_node()
+            if node is not None:
+                shape = check_shape(name, node)
+                if shape:
+                    raise InputError(shape)
             data = loader.construct_document(node) if node is not None else None
         finally:
             loader.dispose()
+    except BadValue as exc:
+        at = exc.problem_mark.line + 1 if exc.problem_mark is not None else None
+        raise _fail(name, at, str(exc.problem), exc.hint) from None
+    except yaml.reader.ReaderError as exc:
+        where = text[: exc.position].count("\n") + 1
+        char = exc.character if isinstance(exc.character, int) else ord(str(exc.character)[:1] or "?")
+        what = f"character U+{char:04X} is not allowed ({exc.reason})"
+        raise _fail(name, where, f"malformed YAML: {what}", "remove it, or write it as an escape") from None
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
+        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
         line = mark.line + 1 if mark is not None else None
         what = getattr(exc, "problem", None) or str(exc)
-        raise InputError(
-            [Problem(name, line, "", f"malformed YAML: {what}", "fix the YAML syntax")]
-        ) from None
+        raise _fail(name, line, f"malformed YAML: {what}", "fix the YAML syntax") from None
     return Document(name, data, node)
-
-
-_HINTS = {
-    "extra_forbidden": "remove it or fix its spelling",
-    "missing": "add it",
-    "literal_error": "use one of the allowed values",
-    "greater_than": "check the value and its unit",
-    "greater_than_equal": "check the value and its unit",
-    "less_than": "check the value and its unit (the field name says which)",
-    "less_than_equal": "check the value and its unit (the field name says which)",
-    "float_parsing": "give a plain number, without units",
-    "int_parsing": "give a whole number, without units",
-    "string_pattern_mismatch": "use lowercase letters, digits and single hyphens",
-    "union_tag_invalid": "use one of the known kinds",
-    "union_tag_not_found": "add a kind: field",
-}
-
-
-def problems_from(
-    doc: Document, error: ValidationError, prefix: Sequence[str | int] = (), data: Any = None
-) -> list[Problem]:
-    """Turn a pydantic error into located problems, one per failing place."""
-    out = []
-    errors = error.errors()
-    for err in errors:
-        # A list whose only item failed also reports itself as too short: the item's error says it all.
-        if err["type"] == "too_short" and any(
-            e["loc"][: len(err["loc"])] == err["loc"] and e is not err for e in errors
-        ):
-            continue
-        loc = [*prefix, *_file_path(data if data is not None else doc.data, err["loc"])]
-        message = err["msg"].removeprefix("Value error, ")
-        hint = _HINTS.get(err["type"], "")
-        if err["type"] == "extra_forbidden":
-            message = f"unknown field {loc[-1]!r}"
-        if err["type"] == "literal_error" and isinstance(err.get("input"), str):
-            allowed = re.findall(r"'([^']*)'", str((err.get("ctx") or {}).get("expected", "")))
-            hint = nearest(err["input"], allowed, n=1) or hint
-        out.append(Problem(doc.path, doc.line_of(loc), _dotted(loc), message, hint))
-    return out
-
-
-def _file_path(data: Any, loc: Sequence[str | int]) -> list[str | int]:
-    """The error's location as keys of the file: drops the discriminator tags unions insert (e.g. 'gpu')."""
-    out: list[str | int] = []
-    node = data
-    for part in loc:
-        if isinstance(node, dict) and part not in node and node.get("kind") == part:
-            continue
-        out.append(part)
-        if isinstance(node, dict):
-            node = node.get(part)
-        elif isinstance(node, list) and isinstance(part, int) and part < len(node):
-            node = node[part]
-        else:
-            node = None
-    return out
-
-
-def _dotted(loc: Sequence[str | int]) -> str:
-    out = ""
-    for part in loc:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
-    return out
 
 
 def parse(
@@ -180,10 +186,8 @@ def parse(
             return model.validate_python(payload)
         return model.model_validate(payload)
     except ValidationError as exc:
-        raise InputError(problems_from(doc, exc, loc, payload)) from None
-
-
-def nearest(name: str, known: Iterable[str], n: int = 3) -> str:
-    """A hint naming the closest known ids, or an empty string."""
-    close = difflib.get_close_matches(name, list(known), n=n, cutoff=0.5)
-    return f"did you mean {', '.join(close)}?" if close else ""
+        raise InputError(problems_from(doc, exc, loc, payload, model)) from None
+    except RecursionError:
+        raise InputError(
+            [Problem(doc.path, doc.line_of(loc), dotted(loc), "nested too deeply", "flatten it")]
+        ) from None

@@ -327,18 +327,18 @@ def _native(gpu: Gpu, workload: Any) -> str:
 
 
 def _memory_options(plat: PlatformOpt, dimms: list[Priced], rules: Rules) -> list[MemoryOpt]:
-    """DIMM choices that fit the platform: matching type and form, one or two per channel."""
+    """DIMM choices that fit the platform: matching type and form, every count the checker accepts (the
+    same number on each channel when every channel must be populated, any count up to the slots if not)."""
     board = plat.entry
     out = []
+    step = plat.channels if rules.memory.populate_all_channels else 1
     for d in dimms:
         dimm: Memory = d.entry
         form_ok = dimm.form == board.memory_form or (board.memory_form == "rdimm" and dimm.form == "lrdimm")
         if dimm.memory_type != board.memory_type or not form_ok:
             continue
-        per_channel = (1, 2) if rules.memory.populate_all_channels else (1,)
-        for k in per_channel:
-            count = plat.channels * k
-            if count <= board.memory_slots and count * dimm.size_gb <= board.max_memory_gb:
+        for count in range(step, board.memory_slots + 1, step):
+            if count * dimm.size_gb <= board.max_memory_gb:
                 out.append(MemoryOpt(d, count))
     return out
 

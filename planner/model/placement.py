@@ -14,9 +14,14 @@ def one_platform(bm: BuildModel) -> None:
     m = bm.m
     m.AddExactlyOne(bm.plat)
     m.Add(sum(bm.chassis) == 1 - bm.server_sel)
+    min_ram = bm.inst.rules.memory.min_ram_gb
     for p, v in enumerate(bm.plat):
         if bm.inst.memory.get(p):
             m.Add(sum(bm.mem[p]) == v)
+            # Enough system RAM (memory.min_ram_gb): DIMM sets below it are not options.
+            for o, mv in zip(bm.inst.memory[p], bm.mem[p], strict=True):
+                if o.gb < min_ram:
+                    m.Add(mv == 0)
         else:
             m.Add(v == 0)
     for b, bv in zip(bm.inst.boards, bm.board_sel, strict=True):

@@ -4,26 +4,32 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field, NonNegativeInt, PositiveInt, model_validator
+from pydantic import Field, NonNegativeInt, PositiveInt, field_validator, model_validator
 
-from planner.schema.common import Slug, Strict
+from planner.schema.common import Ref, Strict
 from planner.schema.software import Api
 
+MAX_CARDS = 16  # the most GPUs any request may ask for (Require.max_gpus)
 Mount = Literal["direct", "riser", "bifurcated", "port", "bay"]
 
 
 class GpuUse(Strict):
     """One GPU card (or `count` identical ones when the placement is left to the checker)."""
 
-    id: Slug = Field(description="GPU id.")
+    id: Ref = Field(description="GPU id.")
     count: PositiveInt = Field(default=1, le=16, description="Identical cards (hand-written builds).")
-    slot: int | None = Field(default=None, ge=1, description="Back-plate position of the slot it uses.")
-    mount: Mount | None = Field(default=None, description="How it connects: in the slot, on a riser ...")
-    port: int | None = Field(default=None, ge=0, description="Index of the board port (mount: port).")
-    psu: int | None = Field(
-        default=None, ge=1, description="Number of the PSU feeding it: its place in psus, from 1 (as reports)."
+    slot: int | None = Field(
+        default=None, ge=1, le=20, description="Back-plate position of the slot it uses."
     )
-    layers: NonNegativeInt | None = Field(default=None, description="Model layers placed on it.")
+    mount: Mount | None = Field(default=None, description="How it connects: in the slot, on a riser ...")
+    port: int | None = Field(default=None, ge=0, le=16, description="Index of the board port (mount: port).")
+    psu: int | None = Field(
+        default=None,
+        ge=1,
+        le=8,
+        description="Number of the PSU feeding it: its place in psus, from 1 (as reports).",
+    )
+    layers: NonNegativeInt | None = Field(default=None, le=1000, description="Model layers placed on it.")
 
     @model_validator(mode="after")
     def check_placed_cards_single(self) -> GpuUse:
@@ -35,41 +41,55 @@ class GpuUse(Strict):
 class PsuUse(Strict):
     """One PSU, with the breakout board it needs and the circuit it is plugged into."""
 
-    id: Slug = Field(description="PSU id.")
-    breakout: Slug | None = Field(default=None, description="Breakout board id, for server PSUs.")
+    id: Ref = Field(description="PSU id.")
+    breakout: Ref | None = Field(default=None, description="Breakout board id, for server PSUs.")
     circuit: PositiveInt = Field(
-        default=1, description="Number of the wall circuit it is plugged into, from 1 (as reports)."
+        default=1, le=16, description="Number of the wall circuit it is plugged into, from 1 (as reports)."
     )
 
 
 class PartCount(Strict):
     """A part and how many."""
 
-    id: Slug = Field(description="Part id.")
+    id: Ref = Field(description="Part id.")
     count: PositiveInt = Field(default=1, le=64, description="How many.")
 
 
 class Build(Strict):
     """A build file for `planner check`, and the shape of every solver result."""
 
-    system: Slug | None = Field(default=None, description="A whole unified-memory system.")
-    board: Slug | None = Field(default=None, description="Motherboard id.")
-    server: Slug | None = Field(default=None, description="GPU server barebone id.")
-    cpu: Slug | None = Field(default=None, description="CPU id.")
+    system: Ref | None = Field(default=None, description="A whole unified-memory system.")
+    board: Ref | None = Field(default=None, description="Motherboard id.")
+    server: Ref | None = Field(default=None, description="GPU server barebone id.")
+    cpu: Ref | None = Field(default=None, description="CPU id.")
     cpu_count: PositiveInt = Field(default=1, le=2, description="CPUs (2 on dual-socket boards).")
     memory: PartCount | None = Field(default=None, description="DIMMs.")
-    chassis: Slug | None = Field(default=None, description="Chassis id (none for servers).")
-    gpus: tuple[GpuUse, ...] = Field(default=(), description="GPU cards.")
-    psus: tuple[PsuUse, ...] = Field(default=(), description="PSUs (none for servers and systems).")
-    risers: tuple[PartCount, ...] = Field(default=(), description="Risers, cable kits, bifurcation cards.")
-    bridges: tuple[PartCount, ...] = Field(
-        default=(), description="NVLink bridges, each joining two identical cards in slots its spacing apart."
+    chassis: Ref | None = Field(default=None, description="Chassis id (none for servers).")
+    gpus: tuple[GpuUse, ...] = Field(default=(), max_length=16, description="GPU cards.")
+    psus: tuple[PsuUse, ...] = Field(
+        default=(), max_length=8, description="PSUs (none for servers and systems)."
     )
-    cpu_layers: NonNegativeInt = Field(default=0, description="Model layers kept in system RAM.")
+    risers: tuple[PartCount, ...] = Field(
+        default=(), max_length=32, description="Risers, cable kits, bifurcation cards."
+    )
+    bridges: tuple[PartCount, ...] = Field(
+        default=(),
+        max_length=16,
+        description="NVLink bridges, each joining two identical cards in slots its spacing apart.",
+    )
+    cpu_layers: NonNegativeInt = Field(default=0, le=1000, description="Model layers kept in system RAM.")
     split: Literal["layer", "tensor"] = Field(default="layer", description="Multi-GPU split mode.")
     runtime: Api | None = Field(
         default=None, description="Runtime every card runs on (default: the software stack's own choice)."
     )
+
+    @field_validator("gpus")
+    @classmethod
+    def check_card_count(cls, gpus: tuple[GpuUse, ...]) -> tuple[GpuUse, ...]:
+        cards = sum(g.count for g in gpus)
+        if cards > MAX_CARDS:
+            raise ValueError(f"{cards} GPU cards; a build holds at most {MAX_CARDS}")
+        return gpus
 
     @model_validator(mode="after")
     def check_one_platform(self) -> Build:

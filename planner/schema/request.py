@@ -2,31 +2,39 @@
 
 from __future__ import annotations
 
-from typing import Literal
+import typing
+from typing import Annotated, Literal
 
-from pydantic import Field, PositiveFloat, PositiveInt, model_validator
+from pydantic import Field, PositiveFloat, PositiveInt, StringConstraints, model_validator
 
-from planner.schema.common import Condition, Slug, Strict
+from planner.schema.common import Condition, Ref, Strict
 from planner.schema.llm import Backend
 from planner.schema.software import Api
 
 Objective = Literal["vram", "bandwidth", "decode", "prefill", "batch_throughput", "cost", "cost_of_ownership"]
 ChassisKind = Literal["tower", "rack", "open-frame"]
 Noise = Literal["quiet", "normal", "loud"]
+Objectives = Annotated[tuple[Objective, ...], Field(min_length=1, max_length=len(typing.get_args(Objective)))]
+Vendor = Annotated[str, StringConstraints(min_length=1, max_length=100)]
+# Throughput targets are 0 (none) or at least this: a smaller one is a typo, and its inverse (the time
+# per token the model bounds) would not fit a 64-bit integer.
+MIN_TOKENS_PER_S = 0.01
 
 
 class Owned(Strict):
     """A part the user already has: it costs nothing."""
 
-    id: Slug = Field(description="Catalogue id.")
+    id: Ref = Field(description="Catalogue id.")
     count: PositiveInt = Field(default=1, le=64, description="How many the user has.")
 
 
 class Workload(Strict):
     """The model and how it will be run."""
 
-    model: Slug = Field(description="LLM id from the catalogue (planner catalog list --kind llm).")
-    quant: str = Field(default="q4-k-m", description="Quantisation id, e.g. q4-k-m, q8_0, exl2-4.0bpw.")
+    model: Ref = Field(description="LLM id from the catalogue (planner catalog list --kind llm).")
+    quant: str = Field(
+        default="q4-k-m", min_length=1, max_length=100, description="Quantisation id, e.g. q4-k-m, q8_0."
+    )
     context: PositiveInt | None = Field(
         default=None, le=10_000_000, description="Context to fit, tokens (default prompt + generate)."
     )
@@ -60,13 +68,17 @@ class Require(Strict):
     """Hard requirements on the build."""
 
     min_vram_gb: float = Field(default=0, ge=0, le=100_000, description="Minimum total GPU memory.")
-    min_decode_tokens_per_s: float = Field(default=0, ge=0, description="Minimum decode speed.")
-    min_prefill_tokens_per_s: float = Field(default=0, ge=0, description="Minimum prompt speed.")
-    min_batch_tokens_per_s: float = Field(default=0, ge=0, description="Minimum batched throughput.")
+    min_decode_tokens_per_s: float = Field(default=0, ge=0, le=1e6, description="Minimum decode speed.")
+    min_prefill_tokens_per_s: float = Field(default=0, ge=0, le=1e7, description="Minimum prompt speed.")
+    min_batch_tokens_per_s: float = Field(default=0, ge=0, le=1e7, description="Minimum batched throughput.")
     model_fits: bool = Field(default=True, description="The workload must fit (when one is given).")
     min_gpus: int = Field(default=0, ge=0, le=16, description="Minimum GPU count.")
     max_gpus: int = Field(default=8, ge=0, le=16, description="Maximum GPU count.")
-    vendors: tuple[str, ...] = Field(default=(), description="Allowed GPU vendors (empty = any).")
+    vendors: tuple[Vendor, ...] = Field(
+        default=(),
+        max_length=20,
+        description="Allowed GPU vendors (empty = any), as the catalogue names them.",
+    )
     condition: tuple[Condition, ...] = Field(
         default=("new", "used"), min_length=1, description="Markets to buy from."
     )
@@ -90,6 +102,10 @@ class Require(Strict):
             raise ValueError(
                 f"min_gpus {self.min_gpus} exceeds max_gpus {self.max_gpus}; lower one or raise the other"
             )
+        for name in ("min_decode_tokens_per_s", "min_prefill_tokens_per_s", "min_batch_tokens_per_s"):
+            value = getattr(self, name)
+            if 0 < value < MIN_TOKENS_PER_S:
+                raise ValueError(f"{name} {value:g} is below {MIN_TOKENS_PER_S:g}; give 0 for no minimum")
         return self
 
 
@@ -113,6 +129,9 @@ class Software(Strict):
     )
 
 
+MAX_CIRCUITS = 16
+
+
 class Circuit(Strict):
     """Wall circuits of one kind."""
 
@@ -125,7 +144,10 @@ class Site(Strict):
     """Where the machine will run."""
 
     circuits: tuple[Circuit, ...] = Field(
-        default=(Circuit(volts=120, amps=15),), min_length=1, description="Wall circuits available."
+        default=(Circuit(volts=120, amps=15),),
+        min_length=1,
+        max_length=MAX_CIRCUITS,
+        description="Wall circuits available.",
     )
     continuous_derating: float | None = Field(
         default=None, gt=0, le=1, description="Fraction of a breaker usable continuously (default 0.8)."
@@ -150,15 +172,22 @@ class Site(Strict):
         "default because most home builds tolerate a breakout-board PSU but not a 1U/4U server's fans.",
     )
 
+    @model_validator(mode="after")
+    def check_circuit_count(self) -> Site:
+        total = sum(c.count for c in self.circuits)
+        if total > MAX_CIRCUITS:
+            raise ValueError(f"{total} circuits in all; at most {MAX_CIRCUITS} (each PSU picks one)")
+        return self
+
 
 class Request(Strict):
     """A request file: budget.yaml and friends."""
 
     budget_usd: float = Field(gt=0, le=10_000_000, description="Money to spend, USD.")
-    owned: tuple[Owned, ...] = Field(default=(), description="Parts already owned (free).")
+    owned: tuple[Owned, ...] = Field(default=(), max_length=64, description="Parts already owned (free).")
     allow_unused_owned: bool = Field(default=False, description="Owned parts may be left out.")
     workload: Workload | None = Field(default=None, description="Model to run, if any.")
-    objective: Objective | tuple[Objective, ...] | None = Field(
+    objective: Objective | Objectives | None = Field(
         default=None,
         description="What to optimise, or a lexicographic list (default: vram, bandwidth, cost; "
         "decode with a workload).",

@@ -2,21 +2,25 @@
 
 from __future__ import annotations
 
+import typing
 from typing import Annotated, Literal
 
-from pydantic import Field, NonNegativeFloat, PositiveFloat, model_validator
+from pydantic import Field, NonNegativeFloat, PositiveFloat, StringConstraints, model_validator
 
-from planner.schema.common import Slug, Strict
+from planner.schema.common import Ref, Strict, nearest, one_of
 
-Scalar = str | int | float | bool
+Text = Annotated[str, StringConstraints(max_length=200)]
+Scalar = Text | int | float | bool
+PsuClass = Literal["atx3", "atx2", "server"]
+Rating = Literal["80plus", "bronze", "silver", "gold", "platinum", "titanium", "unrated"]
 
 
 class Select(Strict):
     """Which catalogue parts a rule is about: by id, or by kind and field values."""
 
-    ids: tuple[Slug, ...] = Field(default=(), description="Part ids.")
-    kind: str | None = Field(default=None, description="Part kind, e.g. gpu, psu.")
-    where: dict[str, Scalar | tuple[Scalar, ...]] = Field(
+    ids: tuple[Ref, ...] = Field(default=(), max_length=200, description="Part ids.")
+    kind: str | None = Field(default=None, max_length=200, description="Part kind, e.g. gpu, psu.")
+    where: dict[Text, Scalar | tuple[Scalar, ...]] = Field(
         default_factory=dict, description="Field values to match (a list matches any of them)."
     )
 
@@ -24,13 +28,25 @@ class Select(Strict):
     def check_selects_something(self) -> Select:
         if not self.ids and self.kind is None:
             raise ValueError("a selection needs ids or a kind")
+        from planner.schema import KINDS
+
+        if self.kind is not None and self.kind not in KINDS:
+            hint = nearest(self.kind, KINDS) or f"use one of {one_of(KINDS)}"
+            raise ValueError(f"unknown kind {self.kind!r}; {hint}")
+        classes = [KINDS[self.kind]] if self.kind else list(KINDS.values())
+        fields = {name for c in classes for name in c.model_fields}
+        for key in self.where:
+            if key not in fields:
+                what = f"a {self.kind}" if self.kind else "any part"
+                hint = nearest(key, fields) or "see `planner schema catalog` for the field names"
+                raise ValueError(f"{what} has no field {key!r}; {hint}")
         return self
 
 
 class RuleBase(Strict):
     """Fields every user rule has."""
 
-    name: str = Field(min_length=1, description="Shown in explanations when the rule binds.")
+    name: str = Field(min_length=1, max_length=200, description="Shown in explanations when the rule binds.")
 
 
 class Forbid(RuleBase):
@@ -70,7 +86,7 @@ class Limit(RuleBase):
     attribute: Literal[
         "sustained_w", "peak_w", "wall_w", "gpu_count", "psu_count", "total_cost_usd", "gpu_length_mm"
     ] = Field(description="Build attribute.")
-    max: NonNegativeFloat = Field(description="Upper bound in the attribute's unit.")
+    max: NonNegativeFloat = Field(le=1e9, description="Upper bound in the attribute's unit.")
 
 
 class IfThen(RuleBase):
@@ -84,34 +100,58 @@ class IfThen(RuleBase):
 UserRule = Annotated[Forbid | RequirePart | AtMost | AtLeast | Limit | IfThen, Field(discriminator="kind")]
 
 
+# A GPU's peak is at least its TDP, and no PSU rides more than a few times its rating.
+Factor = Annotated[float, Field(ge=1, le=5)]
+Efficiency = Annotated[float, Field(ge=0.5, le=1)]
+
+
 class PowerRules(Strict):
     """Electrical rules."""
 
     psu_load_headroom: float = Field(ge=0, lt=0.9, description="Share of PSU rating kept free.")
     continuous_derating: float = Field(gt=0, le=1, description="Usable share of a breaker.")
-    platform_base_w: PositiveFloat = Field(description="Board, drives, fans, RAM base draw, W.")
-    per_dimm_w: NonNegativeFloat = Field(description="Draw per DIMM, W.")
-    transient_factor: dict[str, PositiveFloat] = Field(
+    platform_base_w: PositiveFloat = Field(le=5_000, description="Board, drives, fans, RAM base draw, W.")
+    per_dimm_w: NonNegativeFloat = Field(le=100, description="Draw per DIMM, W.")
+    transient_factor: dict[Annotated[str, StringConstraints(max_length=100)], Factor] = Field(
         description="GPU millisecond peak / TDP by architecture; key 'default' for the rest."
     )
-    psu_transient_tolerance: dict[Literal["atx3", "atx2", "server"], PositiveFloat] = Field(
-        description="Peak / rating a PSU rides through, by PSU class."
+    psu_transient_tolerance: dict[PsuClass, Factor] = Field(
+        description="Peak / rating a PSU rides through, by PSU class (atx3, atx2 and server)."
     )
-    efficiency: dict[str, PositiveFloat] = Field(description="Efficiency at ~50 % load by 80 PLUS rating.")
+    efficiency: dict[Rating, Efficiency] = Field(
+        description="Efficiency at ~50 % load by 80 PLUS rating (every rating)."
+    )
     eps_per_socket: int = Field(ge=0, le=4, description="EPS-12V leads each CPU socket takes.")
-    adapter_8pin_per_w: PositiveFloat = Field(
-        description="Watts one 8-pin lead carries when a 12VHPWR card is fed through an adapter."
+    adapter_8pin_per_w: float = Field(
+        ge=50,
+        le=600,
+        description="Watts one 8-pin lead carries when a 12VHPWR card is fed through an adapter.",
     )
     max_psus: int = Field(ge=1, le=8, description="Most PSUs one build may use.")
+
+    @model_validator(mode="after")
+    def check_tables_complete(self) -> PowerRules:
+        missing = [
+            f"{table} {', '.join(sorted(set(keys) - set(have)))}"
+            for table, keys, have in (
+                ("psu_transient_tolerance", typing.get_args(PsuClass), self.psu_transient_tolerance),
+                ("efficiency", typing.get_args(Rating), self.efficiency),
+                ("transient_factor", ("default",), self.transient_factor),
+            )
+            if set(keys) - set(have)
+        ]
+        if missing:
+            raise ValueError(f"missing entries: {'; '.join(missing)}; give every one")
+        return self
 
 
 class PcieRules(Strict):
     """Lane and riser rules."""
 
     min_lanes_per_gpu: int = Field(ge=1, le=16, description="Fewest lanes a GPU may get.")
-    riser_max_length_mm: dict[int, PositiveFloat] = Field(
-        description="Longest passive ribbon riser that holds each PCIe generation, mm."
-    )
+    riser_max_length_mm: dict[
+        Annotated[int, Field(ge=1, le=6)], Annotated[PositiveFloat, Field(le=3_000)]
+    ] = Field(description="Longest passive ribbon riser that holds each PCIe generation, mm.")
 
 
 class CoolingRules(Strict):
@@ -124,7 +164,7 @@ class CoolingRules(Strict):
 class MemoryRules(Strict):
     """System memory rules."""
 
-    min_ram_gb: NonNegativeFloat = Field(description="Least system RAM a build gets.")
+    min_ram_gb: NonNegativeFloat = Field(le=65_536, description="Least system RAM a build gets.")
     populate_all_channels: bool = Field(description="Fill every channel the CPU and board share.")
 
 
@@ -135,7 +175,7 @@ class ConstraintFile(Strict):
     pcie: PcieRules | None = Field(default=None, description="Lane and riser rules.")
     cooling: CoolingRules | None = Field(default=None, description="Airflow rules.")
     memory: MemoryRules | None = Field(default=None, description="System memory rules.")
-    rules: tuple[UserRule, ...] = Field(default=(), description="User rules.")
+    rules: tuple[UserRule, ...] = Field(default=(), max_length=1_000, description="User rules.")
 
 
 class Rules(Strict):
