@@ -228,6 +228,7 @@ def chassis_key(opt: Any) -> tuple:
         (h.expansion_slots, 1),
         (h.max_gpu_length_mm, 1),
         (h.riser_positions, 1),
+        (h.psu_bays, 1),
         (h.cooling_capacity_w, 1),
         (h.passive_airflow, 1),
     )
