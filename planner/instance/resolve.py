@@ -230,9 +230,9 @@ def resolve(catalog: Catalog, request: Request, rules: Rules, prune: bool = True
         if not p.entry.needs_breakout:
             psus.append(PsuOpt(p, None))
             continue
-        fitting = [b for b in breakouts if breakout_fits(b.entry, p.entry)]
-        if fitting:
-            psus.append(PsuOpt(p, min(fitting, key=lambda b: b.price_usd or 0)))
+        # Every breakout that takes it is an option: the cheapest may have too few leads (dominance
+        # pruning drops the pairs that are dearer without more leads).
+        psus.extend(PsuOpt(p, b) for b in breakouts if breakout_fits(b.entry, p.entry))
     risers = _cheapest_risers(priced("riser"), rules)
     bif = [r for r in priced("riser") if r.entry.riser_kind == "bifurcation-card" and r.entry.outputs >= 2]
     systems = priced("system") if request.require.systems else []
