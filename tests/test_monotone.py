@@ -120,3 +120,18 @@ def test_each_breakout_that_fits_is_an_option():
     more = solve_checked(make_catalog([*base, breakout("brk-2", usd=20, six_pin=2)]), req, rules())
     assert alone.values[0]["vram"] == more.values[0]["vram"]
     assert more.values[0]["cost"] <= alone.values[0]["cost"]
+
+
+def test_a_cheaper_cpu_with_fewer_core_dies_does_not_hide_the_faster_one():
+    """CPUs were compared by raw figures (memory speed, cores, FP32) while the throughput model also reads
+    their core dies: a cheaper two-CCD EPYC pruned the eight-CCD one and CPU-only decode fell 40 %."""
+
+    def epyc(id, usd, ccds):
+        return {**cpu(id, usd=usd), "ccds": ccds}
+
+    base = [board(), dimm(size_gb=32), chassis(), psu(), epyc("eight-ccd", 300, 8)]
+    req = request(workload={"model": "qwen2-5-14b"}, objective="decode", require={"max_gpus": 0})
+    alone = solve_checked(make_catalog(base, with_models=True), req, rules())
+    more = solve_checked(make_catalog([*base, epyc("two-ccd", 200, 2)], with_models=True), req, rules())
+    assert more.builds[0].cpu == "eight-ccd"
+    assert more.values[0]["decode"] == alone.values[0]["decode"]
