@@ -120,14 +120,14 @@ class Candidates:
 def candidates(problem: Problem, params: Any, top: int = 1) -> Candidates:
     """Solve, add whole systems, and rank them all: the answer before any figure is recomputed."""
     from planner.instance.resolve import resolve
-    from planner.solver.solve import solve
+    from planner.solver.solve import solve, stages
     from planner.solver.systems import best_systems
 
     inst = resolve(problem.catalog, problem.request, problem.rules)
     outcome = solve(inst, params, top=top)
     builds = [(b, v) for b, v in zip(outcome.builds, outcome.values, strict=True)]
     systems = best_systems(inst, problem)
-    ranked = _rank(builds + systems, problem.request.objectives())[:top]
+    ranked = _rank(builds + systems, stages(problem.request.objectives()))[:top]
     status = outcome.status
     if not outcome.builds and ranked:
         # Systems are enumerated exhaustively: with the solver's proof of no other build, the best is proven.
