@@ -63,21 +63,12 @@ def solve_problem(
 
     With next_step, solve once more with the first binding limit moved a step and say what it buys.
     """
-    from planner.instance.resolve import resolve
     from planner.solver.explain import explain
-    from planner.solver.solve import Params, solve
-    from planner.solver.systems import best_systems
+    from planner.solver.solve import Params
 
     params = Params(time_limit_s=time_limit_s, workers=workers, seed=seed, log=log)
-    inst = resolve(problem.catalog, problem.request, problem.rules)
-    outcome = solve(inst, params, top=top)
-    builds = [(b, v) for b, v in zip(outcome.builds, outcome.values, strict=True)]
-    systems = best_systems(inst, problem)
-    ranked = _rank(builds + systems, problem.request.objectives())[:top]
-    status = outcome.status
-    if not outcome.builds and ranked:
-        # Systems are enumerated exhaustively: with the solver's proof of no other build, the best is proven.
-        status = "optimal" if status == "infeasible" else "feasible"
+    found = candidates(problem, params, top)
+    inst, outcome, ranked, status = found.inst, found.outcome, found.ranked, found.status
     results = [build_result(b, problem) for b, _ in ranked]
     if results:
         results[0] = results[0].model_copy(update={"why": why(results[0], problem)})
@@ -114,6 +105,34 @@ def solve_problem(
         best = result.best.model_copy(update={"why": reasons})
         result = result.model_copy(update={"builds": [best, *result.builds[1:]]})
     return result
+
+
+@dataclass
+class Candidates:
+    """The solver's builds and the qualifying whole systems, ranked by the request's objectives."""
+
+    inst: Any
+    outcome: Any
+    ranked: list[tuple[Build, dict[str, int]]]  # best first, objective values in the solver's units
+    status: str
+
+
+def candidates(problem: Problem, params: Any, top: int = 1) -> Candidates:
+    """Solve, add whole systems, and rank them all: the answer before any figure is recomputed."""
+    from planner.instance.resolve import resolve
+    from planner.solver.solve import solve, stages
+    from planner.solver.systems import best_systems
+
+    inst = resolve(problem.catalog, problem.request, problem.rules)
+    outcome = solve(inst, params, top=top)
+    builds = [(b, v) for b, v in zip(outcome.builds, outcome.values, strict=True)]
+    systems = best_systems(inst, problem)
+    ranked = _rank(builds + systems, stages(problem.request.objectives()))[:top]
+    status = outcome.status
+    if not outcome.builds and ranked:
+        # Systems are enumerated exhaustively: with the solver's proof of no other build, the best is proven.
+        status = "optimal" if status == "infeasible" else "feasible"
+    return Candidates(inst, outcome, ranked, status)
 
 
 def objective_values(build: BuildResult, objective: Sequence[str]) -> dict[str, float]:

@@ -4,25 +4,10 @@ request (server PSUs, breakout boards, rack gear, passive cards)."""
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from tiny import GPU_KINDS as KINDS
 from tiny import board, breakout, chassis, cpu, dimm, gpu, make_catalog, psu, request, rules, solve_checked
 
 from planner.data.stack import card_serves, choose_stack
-
-KINDS = {
-    "ampere": {"architecture": "ampere", "software": {"cuda_cc": "8.6"}},
-    "kepler": {"architecture": "kepler", "software": {"cuda_cc": "3.7", "cuda_supported": False}},
-    "rdna3": {
-        "vendor": "AMD",
-        "architecture": "rdna3",
-        "software": {"rocm": "supported", "gfx_target": "gfx1100", "cuda_supported": False},
-    },
-    "gfx906": {
-        "vendor": "AMD",
-        "architecture": "vega",
-        "software": {"rocm": "dropped", "gfx_target": "gfx906", "cuda_supported": False},
-    },
-    "arc": {"vendor": "Intel", "architecture": "xe2-hpg", "software": {"cuda_supported": False}},
-}
 
 
 @st.composite

@@ -62,6 +62,51 @@ def gpu(
     }
 
 
+# Cards of each software kind: a maintained and a legacy one per vendor where runtimes differ.
+GPU_KINDS: dict[str, dict[str, Any]] = {
+    "ampere": {"architecture": "ampere", "software": {"cuda_cc": "8.6"}},
+    "kepler": {"architecture": "kepler", "software": {"cuda_cc": "3.7", "cuda_supported": False}},
+    "rdna3": {
+        "vendor": "AMD",
+        "architecture": "rdna3",
+        "software": {"rocm": "supported", "gfx_target": "gfx1100", "cuda_supported": False},
+    },
+    "gfx906": {
+        "vendor": "AMD",
+        "architecture": "vega",
+        "software": {"rocm": "dropped", "gfx_target": "gfx906", "cuda_supported": False},
+    },
+    "arc": {"vendor": "Intel", "architecture": "xe2-hpg", "software": {"cuda_supported": False}},
+}
+
+
+def system(
+    id: str = "box-a", usd: float = 2000, memory_gb: float = 128, gpu_memory_gb: float = 96, **extra: Any
+) -> dict[str, Any]:
+    """A whole unified-memory machine with round figures (a Strix Halo class box by default)."""
+    return {
+        "kind": "system",
+        "id": id,
+        "name": id,
+        "vendor": "Test",
+        "source": "test fixture",
+        "architecture": "strix-halo",
+        "year": 2025,
+        "memory_gb": memory_gb,
+        "gpu_memory_gb": gpu_memory_gb,
+        "memory_type": "LPDDR5X",
+        "bandwidth_gbs": 256,
+        "fp16_tflops": 59.4,
+        "fp16_basis": "tensor",
+        "fp32_tflops": 29.7,
+        "cpu_cores": 16,
+        "power_w": 200,
+        "runtime": "vulkan",
+        "prices": price(usd),
+        **extra,
+    }
+
+
 def board(
     id: str = "board-a", usd: float = 300, slots: list[dict[str, Any]] | None = None, **extra: Any
 ) -> dict[str, Any]:

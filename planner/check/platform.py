@@ -120,6 +120,8 @@ def check_chassis(ctx: Ctx) -> list[Violation]:
                 f"{chassis.chassis_kind} is not among {', '.join(ctx.request.chassis_kinds())}",
             )
         )
+    if chassis.chassis_kind == "open-frame" and not ctx.cards:
+        out.append(V("chassis", f"{chassis.id} is a GPU frame; a build without cards goes in a case"))
     return out
 
 

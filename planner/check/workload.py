@@ -88,7 +88,11 @@ def estimate_for(ctx: Ctx, wl: perf.Workload) -> perf.Estimate:
     if placement is None:
         if not devices and host is not None:
             return perf.estimate([], wl, host)
-        offload = ctx.request.workload is not None and ctx.request.workload.offload
+        offload = ctx.request.workload is not None and ctx.request.workload.offload and host is not None
+        if not offload:
+            # `offload: true` allows layers in system RAM, it does not require them: a whole system has
+            # no separate host to offload to and qualifies whenever the model fits it.
+            wl = replace(wl, offload="none")
         return perf.estimate(devices, wl, host if offload else None)
     return perf.estimate_placement(placement, wl)
 

@@ -27,6 +27,9 @@ from planner.cli.machine import detected_hardware, parse_flag
 from planner.cli.machine import flag_problem as _flag_problem
 from planner.data.load import InputError, Problem
 
+# The model estimated when none is named: a common 8B, and the report and stderr say it was assumed.
+DEFAULT_MODEL = "llama-3-1-8b"
+
 
 def estimate(
     gpu: Annotated[
@@ -50,8 +53,9 @@ def estimate(
     ] = None,
     ram_gb: Annotated[float | None, typer.Option("--ram-gb", help="System RAM with --cpu, GB.")] = None,
     model: Annotated[
-        str, typer.Option("--model", help="LLM id (planner catalog list --kind llm).")
-    ] = "llama-3-1-8b",
+        str | None,
+        typer.Option("--model", help=f"LLM id (planner catalog list --kind llm); without it, {DEFAULT_MODEL}, said so."),
+    ] = None,
     quant: Annotated[
         str, typer.Option("--quant", help="Quantisation: q4_k_m, q8_0, f16, exl2-4.0bpw ...")
     ] = "q4-k-m",
@@ -125,6 +129,8 @@ def estimate(
         )
     if problems:
         raise InputError(problems)
+    assumed = model is None
+    model = model or DEFAULT_MODEL
     cat = load(catalog, prices)
     errors: list[Problem] = []
     try:
@@ -204,7 +210,10 @@ def estimate(
             len(devices),
             user_file=measured,
         )
+        | {"model_assumed": assumed}
     )
+    if assumed:
+        note(f"no --model given: estimated {model}; name yours with --model ID (planner catalog list --kind llm)")
     if json:
         emit_json(result)
     else:

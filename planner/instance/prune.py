@@ -177,8 +177,10 @@ class _StackSet(_TensorSet):
         return super()._covers(other)
 
 
-def cpu_key(plat: Any, runs_layers: bool) -> tuple:
-    """Figures of a CPU on its board; its speed matters only when it may hold model layers."""
+def cpu_key(plat: Any, layers: dict[Any, Any] | None = None) -> tuple:
+    """Figures of a CPU on its board; when it may hold model layers, also its layer coefficients with each
+    memory option (`layers`): the throughput model reads more of a CPU (core dies, architecture, SIMD)
+    than any list of raw figures would keep up with."""
     c = plat.cpu_entry
     key = [
         (plat.board_index, 0),
@@ -188,8 +190,12 @@ def cpu_key(plat: Any, runs_layers: bool) -> tuple:
         (c.tdp_w, -1),
         (c.max_memory_gb, 1),
     ]
-    if runs_layers:
-        key += [(c.memory_speed_mts, 1), (c.fp32_tflops, 1), (c.memory_bandwidth_gbs, 1), (c.cores, 1)]
+    if layers is not None:
+        options = {
+            m: (co.problem != "", -co.cap_layers, co.decode_ns, co.prefill_ns, co.batch_ns)
+            for m, co in layers.items()
+        }
+        key.append((_TensorSet(options), 1))
     return tuple(key)
 
 
@@ -228,6 +234,7 @@ def chassis_key(opt: Any) -> tuple:
         (h.expansion_slots, 1),
         (h.max_gpu_length_mm, 1),
         (h.riser_positions, 1),
+        (h.psu_bays, 1),
         (h.cooling_capacity_w, 1),
         (h.passive_airflow, 1),
     )

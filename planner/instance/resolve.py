@@ -136,6 +136,8 @@ class Instance:
     serves: dict[str, dict[str, Any]] = field(default_factory=dict)
     rt_coeff: dict[str, dict[str, Any]] = field(default_factory=dict)
     native: dict[str, str] = field(default_factory=dict)
+    # Coefficients of CPUs holding layers, by (cpu id, sockets, GB of RAM): pruning and the model share them.
+    host: dict[tuple[str, int, int], Any] = field(default_factory=dict)
 
     @property
     def min_lanes(self) -> int:
@@ -230,9 +232,9 @@ def resolve(catalog: Catalog, request: Request, rules: Rules, prune: bool = True
         if not p.entry.needs_breakout:
             psus.append(PsuOpt(p, None))
             continue
-        fitting = [b for b in breakouts if breakout_fits(b.entry, p.entry)]
-        if fitting:
-            psus.append(PsuOpt(p, min(fitting, key=lambda b: b.price_usd or 0)))
+        # Every breakout that takes it is an option: the cheapest may have too few leads (dominance
+        # pruning drops the pairs that are dearer without more leads).
+        psus.extend(PsuOpt(p, b) for b in breakouts if breakout_fits(b.entry, p.entry))
     risers = _cheapest_risers(priced("riser"), rules)
     bif = [r for r in priced("riser") if r.entry.riser_kind == "bifurcation-card" and r.entry.outputs >= 2]
     systems = priced("system") if request.require.systems else []
@@ -257,6 +259,7 @@ def resolve(catalog: Catalog, request: Request, rules: Rules, prune: bool = True
                 tensor[g.id] = tensor_coeffs(
                     g.entry, workload, request.require.max_gpus, bridge_gbs(bridges, g.entry)
                 )
+    host: dict[tuple[str, int, int], Any] = {}
     if prune:
         keep = _protected(rules, owned)
         gpus = keep_undominated(
@@ -269,9 +272,14 @@ def resolve(catalog: Catalog, request: Request, rules: Rules, prune: bool = True
         )
         wl = request.workload
         runs_layers = wl is not None and (wl.offload or request.require.min_gpus == 0)
+        layers = {
+            id(p): {(o.dimm.id, o.count): host_coeff(host, p, o.gb, workload) for o in memory[i]}
+            for i, p in enumerate(platforms)
+            if runs_layers
+        }
         platforms = keep_undominated(
             platforms,
-            lambda p: cpu_key(p, runs_layers),
+            lambda p: cpu_key(p, layers.get(id(p))),
             at_least_as_good,
             lambda p: keep(p.cpu.entry) or keep(p.board.entry),
         )
@@ -310,6 +318,7 @@ def resolve(catalog: Catalog, request: Request, rules: Rules, prune: bool = True
         serves=serves,
         rt_coeff=rt_coeff,
         native=native,
+        host=host,
     )
 
 
@@ -324,6 +333,16 @@ def _native(gpu: Gpu, workload: Any) -> str:
     from planner.perf import device_from_gpu
 
     return choose_runtime(device_from_gpu(gpu)[0], workload.backend, workload.runtime).runtime
+
+
+def host_coeff(cache: dict[tuple[str, int, int], Any], plat: PlatformOpt, gb: int, workload: Any) -> Any:
+    """The CPU's coefficients for layers kept in `gb` of system RAM (computed once per instance)."""
+    key = (plat.cpu.id, plat.sockets, gb)
+    if key not in cache:
+        from planner.instance.coeffs import cpu_coeff
+
+        cache[key] = cpu_coeff(plat.cpu_entry, plat.sockets, gb, workload)
+    return cache[key]
 
 
 def _memory_options(plat: PlatformOpt, dimms: list[Priced], rules: Rules) -> list[MemoryOpt]:

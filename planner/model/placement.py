@@ -114,6 +114,11 @@ def cards_in_slots(bm: BuildModel) -> None:
         c for c, h in zip(bm.chassis, inst.chassis, strict=True) if h.entry.chassis_kind == "open-frame"
     )
     m.Add(sum(s.direct.values()) <= 16 * (1 - open_frame))
+    # An open frame is a GPU mining frame: a build without cards goes in a case (issue 17).
+    m.Add(open_frame <= bm.gpu_count)
+    # The plainer build among equals (the solver's last tie-break): cards in slots, not on risers or
+    # ports, and a case rather than an open frame.
+    bm.exprs["plainness"] = sum(g.on_riser) + open_frame
     _capacity_cuts(bm, outputs)
 
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from planner.instance.coeffs import LayerCoeff, cpu_coeff, tensor_coeffs
-from planner.instance.resolve import bridge_gbs
+from planner.instance.coeffs import LayerCoeff, tensor_coeffs
+from planner.instance.resolve import bridge_gbs, host_coeff
 from planner.model.core import BuildModel
 from planner.model.links import bridge_pairs, layer_hops, tensor_link
 
@@ -83,7 +83,7 @@ def _cpu_layers(bm: BuildModel, wl: object, cpu_layers: object, times: dict[str,
         caps = []
         coeff = None
         for o, mv in zip(inst.memory[p], bm.mem[p], strict=True):
-            c = cpu_coeff(plat.cpu_entry, plat.sockets, o.gb, wl)  # type: ignore[arg-type]
+            c = host_coeff(inst.host, plat, o.gb, wl)
             bm.coeff[f"cpu:{p}:{o.dimm.id}x{o.count}"] = c
             if not c.problem:
                 caps.append(mv * min(layers, c.cap_layers))

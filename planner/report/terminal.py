@@ -216,7 +216,8 @@ def print_estimate(console: Console, est: EstimateResult, verbose: bool = False)
     """`planner estimate`: what runs on which devices, the answer, then the compact assumptions."""
     width = console.width
     devices = ", ".join(f"{d.name} ({d.kind})" for d in est.devices)
-    _print_lines(console, flow([f"{est.model} at {est.quant} on {devices}"], width, ""))
+    assumed = " (assumed: no --model given)" if est.model_assumed else ""
+    _print_lines(console, flow([f"{est.model}{assumed} at {est.quant} on {devices}"], width, ""))
     _print_lines(console, flow(speed_items(est), width))
     for alt in est.would_fit:
         _print_lines(console, flow([f"would fit: {alt}"], width))

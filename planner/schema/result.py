@@ -306,6 +306,9 @@ class EstimateResult(Throughput):
     """`planner estimate`: the throughput figures for a model on given hardware."""
 
     model: str = Field(description="LLM id.")
+    model_assumed: bool = Field(
+        default=False, description="No model was named: this one was assumed (say which with --model)."
+    )
     quant: str = Field(description="Quantisation id.")
     devices: list[DeviceLine] = Field(description="The hardware, each device labelled.")
     would_fit: list[str] = Field(default=[], description="When it does not fit: the nearest that would.")

@@ -22,6 +22,7 @@ SENSE = {
     "batch_throughput": "min",
     "cost": "min",
     "cost_of_ownership": "min",
+    "plainness": "min",
 }
 EXPR = {
     "vram": "vram_mb",
@@ -31,7 +32,16 @@ EXPR = {
     "batch_throughput": "time_batch",
     "cost": "cost",
     "cost_of_ownership": "cost_of_ownership",
+    "plainness": "plainness",
 }
+# Ties are broken explicitly, the same way every time: the cheaper build, then the plainer one (cards in
+# slots rather than on risers, a case rather than an open frame).
+TIE_BREAKS = ("cost", "plainness")
+
+
+def stages(objectives: tuple[str, ...]) -> tuple[str, ...]:
+    """The request's objectives followed by the tie-breaks they do not already include."""
+    return (*objectives, *(t for t in TIE_BREAKS if t not in objectives))
 
 
 @dataclass
@@ -146,7 +156,7 @@ def solve(inst: Instance, params: Params | None = None, top: int = 1, split: str
     params = params or Params()
     start = time.monotonic()
     deadline = start + params.time_limit_s
-    objectives = inst.request.objectives()
+    objectives = stages(inst.request.objectives())
     splits = [split] if split else _splits(inst)
     best: Outcome | None = None
     for sp in splits:

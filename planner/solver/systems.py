@@ -26,6 +26,7 @@ def system_values(build: Build, problem: Any) -> dict[str, int]:
         "vram": int(ctx.system_gpu_memory_gb * 1024),
         "bandwidth": round(s.bandwidth_gbs),
         "cost": int(total_cost(ctx)),
+        "plainness": 0,  # one box: nothing on risers, no open frame
     }
     site = problem.request.site
     if site.electricity_usd_per_kwh is not None:

@@ -1,6 +1,6 @@
 """Chassis and cooling: form factor, card length, allowed kinds, heat capacity, passive cards need airflow."""
 
-from tiny import base_parts, board, chassis, gpu, make_catalog, request, rules, solve_checked
+from tiny import base_parts, board, chassis, gpu, make_catalog, request, riser, rules, solve_checked
 
 
 def parts(*replace):
@@ -44,14 +44,26 @@ def test_passive_cards_need_a_chassis_that_moves_air_through_them():
 
 
 def test_chassis_kinds_requirement():
+    entries = [
+        *base_parts(),
+        chassis("frame", kind="open-frame", expansion=0, risers=6, usd=1),
+        gpu("g", usd=10, cooling="blower"),
+        riser(usd=5),
+    ]
+
+    def cheapest(**require):
+        out = solve_checked(make_catalog(entries), request(objective="cost", require=require), rules())
+        return out.builds[0].chassis
+
+    assert cheapest(min_gpus=1, chassis_kinds=["open-frame"]) == "frame"
+    assert cheapest(min_gpus=1) == "frame"  # cheapest when any kind is allowed
+    assert cheapest(min_gpus=1, chassis_kinds=["tower"]) == "tower-a"
+
+
+def test_a_build_without_cards_is_not_put_on_a_gpu_frame():
+    """Issue 17: the cheapest CPU-only build came on an open mining frame because it cost less than a case."""
     entries = [*base_parts(), chassis("frame", kind="open-frame", expansion=0, risers=6, usd=1)]
-    out = solve_checked(
-        make_catalog(entries), request(objective="cost", require={"chassis_kinds": ["open-frame"]}), rules()
-    )
-    assert out.builds[0].chassis == "frame"
     out = solve_checked(make_catalog(entries), request(objective="cost"), rules())
-    assert out.builds[0].chassis == "frame"  # cheapest when any kind is allowed
-    out = solve_checked(
-        make_catalog(entries), request(objective="cost", require={"chassis_kinds": ["tower"]}), rules()
-    )
-    assert out.builds[0].chassis == "tower-a"
+    assert out.builds[0].gpus == () and out.builds[0].chassis == "tower-a"
+    only_frames = request(objective="cost", require={"chassis_kinds": ["open-frame"]})
+    assert solve_checked(make_catalog(entries), only_frames, rules()).status == "infeasible"

@@ -13,6 +13,7 @@ from tiny import (
     make_catalog,
     psu,
     request,
+    riser,
     rules,
     solve_checked,
 )
@@ -58,8 +59,10 @@ def test_enclosures_follow_the_noise_level_unless_listed(noise, kinds, expected)
         chassis("rack", kind="rack", usd=10),
         chassis("frame", kind="open-frame", usd=50, expansion=0, risers=6),
     ]
-    require = {"chassis_kinds": kinds} if kinds else {}
-    out = cheapest([*base_parts(), *cases], require=require, site={"noise": noise})
+    require = {"chassis_kinds": kinds, "min_gpus": 1} if kinds else {"min_gpus": 1}
+    # A card to house: open frames hold cards on risers, not CPU-only builds.
+    card = [gpu("g", usd=10, cooling="blower"), riser(usd=5)]
+    out = cheapest([*base_parts(), *cases, *card], require=require, site={"noise": noise})
     assert out.builds[0].chassis == expected
 
 

@@ -41,8 +41,9 @@ def test_last_card_must_end_within_the_chassis_slots():
 
 def test_open_frame_needs_risers_for_every_card():
     frame = chassis("frame", kind="open-frame", expansion=0, risers=6)
-    _, none = most_cards([*parts(frame), gpu("g", usd=10)])
-    assert none == 0
+    # Without a riser no card hangs in the frame, and a frame holds no build without cards.
+    out, _ = most_cards([*parts(frame), gpu("g", usd=10)])
+    assert out.status == "infeasible"
     out, n = most_cards([*parts(frame), gpu("g", usd=10), riser()])
     assert n == 3
     assert {g.mount for g in out.builds[0].gpus} == {"riser"}
@@ -54,14 +55,14 @@ def test_long_ribbon_riser_runs_at_gen3_and_too_long_one_is_rejected():
     # 600 mm is over the 300 mm Gen4 limit but within Gen3's 600 mm: the link runs at Gen3.
     _, n = most_cards([*parts(frame), gpu("g", usd=10), riser(length_mm=600, gen=4)])
     assert n == 3
-    _, n = most_cards([*parts(frame), gpu("g", usd=10), riser(length_mm=900, gen=4)])
-    assert n == 0
+    out, _ = most_cards([*parts(frame), gpu("g", usd=10), riser(length_mm=900, gen=4)])
+    assert out.status == "infeasible"  # no card on the frame, and a frame holds no build without cards
 
 
 def test_usb_mining_riser_is_never_used():
     frame = chassis("frame", kind="open-frame", expansion=0, risers=6)
-    _, n = most_cards([*parts(frame), gpu("g", usd=10), riser(kind="usb-x1", lanes=1, gen=2, length_mm=600)])
-    assert n == 0
+    out, _ = most_cards([*parts(frame), gpu("g", usd=10), riser(kind="usb-x1", lanes=1, gen=2, length_mm=600)])
+    assert out.status == "infeasible"  # no card on the frame, and a frame holds no build without cards
 
 
 def test_bifurcation_feeds_two_cards_from_one_slot():
