@@ -189,19 +189,66 @@ def check_problem(build_path: Path | str, problem: Problem) -> CheckResult:
     return CheckResult(ok=not violations, violations=violations, build=build_result(parsed, problem))
 
 
-def check_file(build_path: Path | str, problem: Problem) -> tuple[Build, list[str]]:
-    """Validate a hand-written build file against every rule."""
-    from planner.data.load import parse, read_yaml
+def read_build(build_path: Path | str, catalog: Catalog, rules: Rules | None = None) -> Build:
+    """Parse a build file and check every id it names against the catalogue, and every power limit
+    against the card's range (bad input: InputError with file:line)."""
+    from planner.data.buildfile import power_limit_problems
+    from planner.data.load import InputError, parse, read_yaml
 
     doc = read_yaml(build_path)
+    limits = power_limit_problems(doc, catalog, rules or load_rules())
+    if limits:
+        raise InputError(limits)
     build: Build = parse(doc, Build)
-    _known_ids(build, doc, problem.catalog)
-    from planner.data.load import InputError
+    _known_ids(build, doc, catalog)
     from planner.data.refs import check_build_refs
 
-    wrong = check_build_refs(build, doc, problem.catalog)
+    wrong = check_build_refs(build, doc, catalog)
     if wrong:
         raise InputError(wrong)
+    return build
+
+
+def build_request(build: Build, catalog: Catalog | None = None) -> Request:
+    """What a build file is judged against when no request is given: no budget limit, the workload and
+    site the file carries (the default site, one 120 V / 15 A circuit, when it names none), and parts the
+    catalogue has no price for (an enclosure sold only inside a whole machine) taken as already owned."""
+    from planner.check.context import Ctx
+    from planner.schema.request import Owned, Site
+
+    owned: list[Owned] = []
+    if catalog is not None:
+        request = Request(budget_usd=10_000_000)
+        counts = Ctx(catalog, request, load_rules(), build).part_counts()
+        for pid, n in counts.items():
+            entry = catalog.entries.get(pid)
+            if entry is not None and hasattr(entry, "prices") and not entry.prices:
+                owned.append(Owned(id=pid, count=n))
+    return Request(
+        budget_usd=10_000_000, workload=build.workload, site=build.site or Site(), owned=tuple(owned)
+    )
+
+
+def load_check(
+    build_path: Path | str,
+    request: Path | str | None = None,
+    catalogs: Sequence[Path | str] = (),
+    prices: Sequence[Path | str] = (),
+    constraints: Sequence[Path | str] = (),
+) -> Problem:
+    """What `planner check` judges a build file against: the request's budget, site and workload, or
+    without one no budget limit and the workload and site the build file carries."""
+    if request is not None:
+        return load_problem(request, catalogs, prices, constraints)
+    catalog = load_catalog(extra=catalogs, prices=prices)
+    rules = load_rules(constraints, catalog)
+    build = read_build(build_path, catalog, rules)
+    return Problem(catalog, build_request(build, catalog), rules)
+
+
+def check_file(build_path: Path | str, problem: Problem) -> tuple[Build, list[str]]:
+    """Validate a hand-written build file against every rule."""
+    build = read_build(build_path, problem.catalog, problem.rules)
     from planner.check.context import Ctx
     from planner.check.place import auto_place
 
@@ -228,7 +275,10 @@ def _known_ids(build: Build, doc: Any, catalog: Catalog) -> None:
     places += [(("psus", i, "breakout"), p.breakout, "breakout") for i, p in enumerate(build.psus)]
     places += [(("risers", i, "id"), r.id, "riser") for i, r in enumerate(build.risers)]
     places += [(("bridges", i, "id"), r.id, "bridge") for i, r in enumerate(build.bridges)]
-    problems = []
+    places += [(("accessories", i, "id"), a.id, "accessory") for i, a in enumerate(build.accessories)]
+    from planner.data.inputs import workload_problems
+
+    problems = workload_problems(doc, build, catalog) if build.workload is not None else []
     for loc, pid, kind in places:
         if pid is None:
             continue

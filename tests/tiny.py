@@ -185,6 +185,7 @@ def chassis(
     passive: bool = False,
     max_len: float = 330,
     bays: int = 1,
+    **extra: Any,
 ) -> dict[str, Any]:
     return {
         "kind": "chassis",
@@ -202,6 +203,7 @@ def chassis(
         "cooling_basis": "test fixture",
         "passive_airflow": passive,
         "prices": price(usd),
+        **extra,
     }
 
 
@@ -217,6 +219,7 @@ def psu(
     form: str = "atx",
     family: str = "",
     efficiency: str = "gold",
+    priced: bool = True,
 ) -> dict[str, Any]:
     return {
         "kind": "psu",
@@ -232,7 +235,7 @@ def psu(
         "connectors": {"pcie_8pin": pcie_8pin, "eps_8pin": eps, "hpwr_12v": hpwr} if form == "atx" else {},
         "needs_breakout": form == "server",
         "family": family,
-        "prices": price(usd),
+        "prices": price(usd) if priced else [],
     }
 
 
@@ -270,6 +273,26 @@ def riser(
         "pcie_gen": gen,
         "lanes": lanes,
         "length_mm": length_mm,
+        "prices": price(usd),
+    }
+
+
+def accessory(
+    id: str = "shroud-a",
+    usd: float = 25,
+    kind: str = "fan-shroud",
+    fits: tuple[str, ...] = (),
+    added_length_mm: float = 0,
+) -> dict[str, Any]:
+    return {
+        "kind": "accessory",
+        "id": id,
+        "name": id,
+        "vendor": "Test",
+        "source": "test fixture",
+        "accessory_kind": kind,
+        "fits_gpus": list(fits),
+        "added_length_mm": added_length_mm,
         "prices": price(usd),
     }
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from planner.check.accessories import check_accessories
+from planner.check.advice import check_power_limits, check_sandwiches, limit_commands, warnings
 from planner.check.context import Ctx, Violation
 from planner.check.evidence import with_evidence
 from planner.check.links import bridged_pairs, card_devices, check_bridges, slot_links
@@ -36,6 +38,7 @@ from planner.check.running import running_cost
 from planner.check.stack import check_stack, stack_result
 from planner.check.workload import check_workload, estimate_build, throughput_result
 from planner.data.catalog import Catalog, is_stale
+from planner.data.facts import W_TO_BTU_H
 from planner.perf.links import slowest_link
 from planner.schema.build import Build
 from planner.schema.request import Request
@@ -45,6 +48,7 @@ from planner.schema.result import (
     CardLink,
     CircuitLine,
     PartLine,
+    PowerLimitLine,
     PowerPlan,
     PsuLine,
     RunningCost,
@@ -60,6 +64,9 @@ CHECKS: tuple[Callable[[Ctx], list[Violation]], ...] = (
     check_bridges,
     check_cards_fit,
     check_cooling,
+    check_accessories,
+    check_sandwiches,
+    check_power_limits,
     check_psus,
     check_wall,
     check_budget,
@@ -127,6 +134,8 @@ def summarize(build: Build, catalog: Catalog, request: Request, rules: Rules) ->
         stack=stack_result(ctx, est),
         split=build.split,
         passive_gpus=sorted({c.id for c in ctx.cards if ctx.gpu(c).cooling == "passive"}),
+        power_limits=[PowerLimitLine(**row) for row in limit_commands(ctx)],
+        warnings=warnings(ctx),
         violations=[str(v) for v in check_build(build, catalog, request, rules)],
         build=build,
     )
@@ -213,6 +222,7 @@ def _power(ctx: Ctx) -> PowerPlan:
             peak_w=round(peak),
             psu_capacity_w=None if ctx.system else round(ok),
             wall_w=round(sum(walls)),
+            heat_btu_h=round(sum(walls) * W_TO_BTU_H),
             circuits=circuits,
             psus=[],
         )
@@ -235,6 +245,7 @@ def _power(ctx: Ctx) -> PowerPlan:
         peak_w=round(sum(p.peak_w for p in loads)),
         psu_capacity_w=round(sum(p.rating_w for p in loads)),
         wall_w=round(sum(walls)),
+        heat_btu_h=round(sum(walls) * W_TO_BTU_H),
         circuits=circuits,
         psus=psus,
     )

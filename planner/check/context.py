@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from planner.data.catalog import Catalog
-from planner.data.facts import CircuitSlot, circuits
+from planner.data.facts import CircuitSlot, card_peak_w, card_w, circuits
 from planner.schema import Board, Chassis, Cpu, Gpu, Memory, Psu, Server, System
 from planner.schema.build import Build, GpuUse
 from planner.schema.request import Request
@@ -98,8 +98,26 @@ class Ctx:
             + (self.rules.power.per_dimm_w * dimms)
         )
 
+    def card_w(self, card: GpuUse) -> float:
+        """Sustained draw of a card at its power limit (its default board power when none is set)."""
+        return card_w(self.gpu(card), card.power_limit_w)
+
+    def card_peak_w(self, card: GpuUse) -> float:
+        return card_peak_w(self.gpu(card), self.rules, card.power_limit_w)
+
     def cards_w(self, cards: list[GpuUse] | None = None) -> float:
-        return sum(self.gpu(c).tdp_w for c in (self.cards if cards is None else cards))
+        return sum(self.card_w(c) for c in (self.cards if cards is None else cards))
+
+    def included(self) -> dict[str, int]:
+        """Parts that come with another part of the build and cost nothing: a chassis' bundled PSUs, a
+        mining server's soldered CPU."""
+        out = {}
+        bundle = self.chassis.bundled_psus if self.chassis is not None else None
+        if bundle is not None:
+            out[bundle.id] = bundle.count
+        if self.server is not None and self.server.included_cpu:
+            out[self.server.included_cpu] = 1
+        return out
 
     def part_counts(self) -> dict[str, int]:
         """Every part id in the build and how many."""
@@ -126,4 +144,6 @@ class Ctx:
             add(r.id, r.count)
         for r in b.bridges:
             add(r.id, r.count)
+        for a in b.accessories:
+            add(a.id, a.count)
         return out

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from planner import perf
 from planner.check.context import Ctx, Violation
+from planner.perf.power_limit import limited
 from planner.schema.bridge import Bridge
 
 
@@ -51,7 +52,9 @@ def card_devices(ctx: Ctx) -> list[list[perf.Device]]:
     bridged = {k: bridge.bandwidth_gbs for pair, bridge in bridged_pairs(ctx)[0] for k in pair}
     out = []
     for k, (c, link) in enumerate(zip(ctx.cards, slot_links(ctx), strict=True)):
-        chips = perf.device_from_gpu(ctx.gpu(c))
+        gpu = ctx.gpu(c)
+        # At the card's power limit (perf/power_limit.py scales clocks and achieved bandwidth).
+        chips = [limited(d, ctx.card_w(c) / gpu.tdp_w) for d in perf.device_from_gpu(gpu)]
         if link.gen is not None or k in bridged:
             chips = [perf.with_link(d, link.gen, link.lanes, link.via, bridged.get(k)) for d in chips]
         out.append(chips)

@@ -7,7 +7,6 @@ from typing import Any
 
 from planner.check.context import Ctx, Violation
 from planner.check.power import circuit_loads, psu_loads, server_loads
-from planner.data.facts import card_peak_w
 from planner.instance.resolve import matches
 
 V = Violation
@@ -25,11 +24,19 @@ def unit_prices(ctx: Ctx) -> dict[str, tuple[float | None, str | None]]:
     return out
 
 
+def to_buy(ctx: Ctx) -> dict[str, int]:
+    """How many of each part must be bought: owned parts and parts that come with another are free."""
+    owned = {o.id: o.count for o in ctx.request.owned}
+    included = ctx.included()
+    return {
+        pid: max(0, n - owned.get(pid, 0) - included.get(pid, 0)) for pid, n in ctx.part_counts().items()
+    }
+
+
 def total_cost(ctx: Ctx) -> float:
     """What the build costs to buy, owned parts free."""
-    owned = {o.id: o.count for o in ctx.request.owned}
     prices = unit_prices(ctx)
-    return sum(max(0, n - owned.get(pid, 0)) * (prices[pid][0] or 0) for pid, n in ctx.part_counts().items())
+    return sum(n * (prices[pid][0] or 0) for pid, n in to_buy(ctx).items())
 
 
 def check_budget(ctx: Ctx) -> list[Violation]:
@@ -37,8 +44,8 @@ def check_budget(ctx: Ctx) -> list[Violation]:
     out = []
     owned = {o.id: o.count for o in ctx.request.owned}
     prices = unit_prices(ctx)
-    for pid, n in ctx.part_counts().items():
-        if n > owned.get(pid, 0) and prices[pid][0] is None:
+    for pid, n in to_buy(ctx).items():
+        if n > 0 and prices[pid][0] is None:
             out.append(
                 V("condition", f"{pid} has no price in {', '.join(ctx.request.require.condition)} markets")
             )
@@ -96,7 +103,7 @@ def attribute(ctx: Ctx, name: str) -> float:
         return server_loads(ctx)[0 if name == "sustained_w" else 1]
     if name == "sustained_w":
         return sum(p.load_w for p in psu_loads(ctx)) if ctx.build.psus else ctx.platform_w() + ctx.cards_w()
-    return ctx.platform_w() + sum(card_peak_w(ctx.gpu(c), ctx.rules) for c in ctx.cards)
+    return ctx.platform_w() + sum(ctx.card_peak_w(c) for c in ctx.cards)
 
 
 def check_user_rules(ctx: Ctx) -> list[Violation]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 
 from planner.check.context import Ctx, Violation
-from planner.data.facts import riser_ok, span_slots, width_slots
+from planner.data.facts import case_heat_share, cooling_capacity_w, riser_ok, span_slots, width_slots
 from planner.schema import Board, Server
 
 V = Violation
@@ -26,6 +26,7 @@ def check_parts_exist(ctx: Ctx) -> list[Violation]:
         "breakout": [p.breakout for p in b.psus],
         "riser": [r.id for r in b.risers],
         "bridge": [r.id for r in b.bridges],
+        "accessory": [a.id for a in b.accessories],
     }
     out = []
     for kind, ids in want.items():
@@ -152,7 +153,7 @@ def check_slots(ctx: Ctx) -> list[Violation]:
             out.append(V("cards in slots", f"in a server every card sits in a bay: {', '.join(wrong)}"))
         return out
     slots = {s.position: s for s in board.slots}
-    covered: dict[int, str] = {}
+    covered: dict[int, tuple[str, str]] = {}
     bif_use: dict[int, int] = {}
     port_use: dict[int, int] = {}
     riser_mounts = 0
@@ -199,17 +200,19 @@ def check_slots(ctx: Ctx) -> list[Violation]:
                     )
                 )
             last = max(slots)
+            width = width_slots(gpu)
             for q in range(sl.position, min(last, sl.position + span - 1) + 1):
-                _occupy(covered, q, c.id, out)
+                # Positions past the card's body are the open-air gap: risers may use them.
+                _occupy(covered, q, c.id, out, "card" if q < sl.position + width else "air")
         elif c.mount == "bifurcated":
             bif_use[sl.position] = bif_use.get(sl.position, 0) + 1
             if bif_use[sl.position] == 1:
-                _occupy(covered, sl.position, f"bifurcation card ({c.id})", out)
+                _occupy(covered, sl.position, f"bifurcation card ({c.id})", out, "riser")
             if not sl.splits_in_two:
                 out.append(V("cards in slots", f"slot {sl.position} of {board.id} does not bifurcate x8x8"))
             riser_mounts += 1
         else:
-            _occupy(covered, sl.position, f"riser ({c.id})", out)
+            _occupy(covered, sl.position, f"riser ({c.id})", out, "riser")
             riser_mounts += 1
     for k, n in port_use.items():
         if n > board.ports[k].count:
@@ -220,11 +223,18 @@ def check_slots(ctx: Ctx) -> list[Violation]:
     return out
 
 
-def _occupy(covered: dict[int, str], q: int, who: str, out: list[Violation]) -> None:
-    if q in covered:
-        out.append(V("cards in slots", f"{who} and {covered[q]} both need back-plate position {q}"))
-    else:
-        covered[q] = who
+def _occupy(covered: dict[int, tuple[str, str]], q: int, who: str, out: list[Violation], what: str) -> None:
+    """Claim a back-plate position for a card's body, its air gap or a riser. A riser (or another gap)
+    may share a gap position: a ribbon cable does not block the air a cooler draws."""
+    if q not in covered:
+        covered[q] = (who, what)
+        return
+    other, kind = covered[q]
+    if {what, kind} <= {"air", "riser"} and not what == kind == "riser":
+        if kind == "air":
+            covered[q] = (who, what)
+        return
+    out.append(V("cards in slots", f"{who} and {other} both need back-plate position {q}"))
 
 
 def _check_risers(
@@ -319,26 +329,26 @@ def check_cards_fit(ctx: Ctx) -> list[Violation]:
 
 
 def check_cooling(ctx: Ctx) -> list[Violation]:
-    """Heat within cooling capacity; passive cards only where the chassis pushes air through them."""
+    """Heat within what a closed case or server moves; open frames are cooled by room air (no cap).
+
+    Passive cards' airflow (a fan wall or a shroud each) is checked with the accessories."""
     if ctx.board is None:
         return []
-    cap = (
-        ctx.server.cooling_capacity_w
-        if ctx.server
-        else (ctx.chassis.cooling_capacity_w if ctx.chassis else 0)
-    )
-    heat = ctx.cards_w() + (ctx.cpu.tdp_w * ctx.build.cpu_count if ctx.cpu else 0)
-    out = []
-    if heat > cap:
-        out.append(V("cooling sufficient", f"{heat:.0f} W of heat; the enclosure moves {cap:.0f} W"))
-    airflow = ctx.server is not None or (ctx.chassis is not None and ctx.chassis.passive_airflow)
-    if ctx.rules.cooling.passive_needs_airflow and not airflow:
-        passive = sorted({c.id for c in ctx.cards if ctx.gpu(c).cooling == "passive"})
-        if passive:
-            out.append(
-                V(
-                    "cooling sufficient",
-                    f"passive card(s) {', '.join(passive)} need a chassis that pushes air through them",
-                )
-            )
-    return out
+    cards = sum(ctx.card_w(c) * case_heat_share(ctx.gpu(c), ctx.rules) for c in ctx.cards)
+    heat = cards + (ctx.cpu.tdp_w * ctx.build.cpu_count if ctx.cpu else 0)
+    if ctx.server is not None:
+        cap, basis = ctx.server.cooling_capacity_w, "its fans move"
+    elif ctx.chassis is not None:
+        scaled = cooling_capacity_w(ctx.chassis, ctx.rules)
+        if scaled is None:
+            return []
+        rise = ctx.rules.cooling.case_air_rise_c
+        cap = scaled
+        basis = f"{ctx.chassis.cooling_capacity_w:,.0f} W at a 10 C case-air rise, x {rise:g}/10"
+    else:
+        cap, basis = 0.0, "no enclosure"
+    if heat > cap + 1e-6:
+        return [
+            V("cooling sufficient", f"{heat:,.0f} W of heat in the case > {cap:,.0f} W it moves ({basis})")
+        ]
+    return []

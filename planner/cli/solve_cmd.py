@@ -118,19 +118,12 @@ def check(
     constraints: ConstraintsOpt = None,
 ) -> None:
     """Report every rule a hand-assembled build breaks (exit 3), or its figures when it holds (exit 0)."""
-    from planner.api import Problem, check_problem, load_problem
-    from planner.data.catalog import load_catalog
-    from planner.data.inputs import load_rules
+    from planner.api import check_problem, load_check
     from planner.data.problems import clean
     from planner.report.terminal import print_build
-    from planner.schema.request import Request
 
-    if request is not None:
-        problem = load_problem(request, catalog or (), prices or (), constraints or ())
-    else:
-        # No request: no budget limit, the default site (one 120 V / 15 A circuit), no workload.
-        cat = load_catalog(catalog or (), prices or ())
-        problem = Problem(cat, Request(budget_usd=10_000_000), load_rules(constraints or (), cat))
+    # Without --request: no budget limit, and the workload and site the build file carries.
+    problem = load_check(build, request, catalog or (), prices or (), constraints or ())
     result = check_problem(build, problem)
     if json:
         emit_json(result)

@@ -20,7 +20,8 @@ from planner.schema import Part
 from planner.schema.request import Request
 from planner.schema.rules import ConstraintFile, Rules
 
-SECTIONS = ("power", "pcie", "cooling", "memory")
+SECTIONS = ("power", "power_limits", "pcie", "cooling", "memory")
+
 
 
 def load_rules(user_files: Sequence[Path | str] = (), catalog: Catalog | None = None) -> Rules:
@@ -186,3 +187,9 @@ def _workload_problems(doc: Document, req: Request, catalog: Catalog) -> list[Pr
 def _quant_problem(doc: Document, message: str) -> Problem:
     where = doc.line_of(("workload", "quant"))
     return Problem(doc.path, where, "workload.quant", message, "see `planner catalog list --kind quant`")
+
+
+def workload_problems(doc: Document, holder: Any, catalog: Catalog) -> list[Problem]:
+    """The workload block of a request or a build file (both keep it under `workload:`), checked against
+    the catalogue."""
+    return _workload_problems(doc, holder, catalog)

@@ -21,6 +21,7 @@ from planner.perf.decode import decode_context, share_step
 from planner.perf.evidence import Kind, band, conservative_seconds, device_tier
 from planner.perf.links import hop_bytes_s
 from planner.perf.placement import Placement, Share, memory_rows
+from planner.perf.power_limit import limited
 from planner.perf.prefill import share_prefill_terms
 from planner.perf.runtime import choose_runtime
 from planner.perf.terms import Term, make_ctx, total
@@ -135,9 +136,14 @@ def _hop(device: perf.Device, wl: perf.Workload) -> tuple[float, float, float]:
     return latency, scale, latency + scale * hop_bytes_s([device, device], wl.model.hidden_size, 1)
 
 
-def gpu_coeff(gpu: Gpu, wl: perf.Workload) -> LayerCoeff:
+def gpu_chips(gpu: Gpu, power_share: float = 1.0) -> list[perf.Device]:
+    """The card's GPU chips as the throughput model sees them, at a power limit (share of default)."""
+    return [limited(d, power_share) for d in perf.device_from_gpu(gpu)]
+
+
+def gpu_coeff(gpu: Gpu, wl: perf.Workload, power_share: float = 1.0) -> LayerCoeff:
     """Coefficients of one card: its chips' layers add up, each chip runs its own layers."""
-    chips = perf.device_from_gpu(gpu)
+    chips = gpu_chips(gpu, power_share)
     cap, dec, pre, bat, problem = _per_layer(chips[0], wl)
     latency, scale, hop = _hop(chips[0], wl) if not problem else (0.0, 1.0, 0.0)
     conservative = edge_of(wl) == "conservative"
@@ -219,7 +225,7 @@ def _tensor_times(devices: list[perf.Device], wl: perf.Workload) -> tuple[float,
 
 
 def tensor_coeffs(
-    gpu: Gpu, wl: perf.Workload, max_cards: int, nvlink_gbs: float | None = None
+    gpu: Gpu, wl: perf.Workload, max_cards: int, nvlink_gbs: float | None = None, power_share: float = 1.0
 ) -> dict[int, TensorCoeff]:
     """For each card count N that can run tensor parallel and fits, its times as a function of the link.
 
@@ -227,7 +233,7 @@ def tensor_coeffs(
     re-derived, so the solver optimises the same physics the checker recomputes.
     """
     out: dict[int, TensorCoeff] = {}
-    chips = perf.device_from_gpu(gpu)
+    chips = gpu_chips(gpu, power_share)
     own = perf.pcie_gbs(chips[0])
     narrow_gen = min(3, gpu.pcie_gen)
     for n in range(2, max_cards + 1):

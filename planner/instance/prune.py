@@ -11,9 +11,11 @@ from typing import Any, TypeVar
 
 from planner.data.facts import (
     card_peak_w,
+    cooling_capacity_w,
     efficiency,
     hpwr_as_8pin,
     psu_peak_w,
+    psu_places,
     psu_rating_w,
     span_slots,
     width_slots,
@@ -77,8 +79,11 @@ def gpu_key(
         (g.memory_gb, 1),
         (g.bandwidth_gbs, 1),
         # Compute speed enters through the workload coefficients below; without a workload it is moot.
-        (g.tdp_w, -1),
-        (card_peak_w(g, rules), -1),
+        (opt.watts, -1),
+        (card_peak_w(g, rules, opt.limit_w), -1),
+        # A power limit costs speed even where no workload measures it: levels of one card never stand
+        # in for one another on power alone (the solver prefers the default when a limit buys nothing).
+        (opt.watts / g.tdp_w, 1),
         (p.pcie_6pin + p.pcie_8pin, -1),
         (p.hpwr_12v, -1),
         (p.eps_8pin, -1),
@@ -209,6 +214,8 @@ def psu_key(opt: Any, rules: Rules) -> tuple:
     ]
     return (
         (p.form, 0),
+        # A chassis' own PSUs are usable only in it: they compare only with each other.
+        (opt.bundled_with or "", 0),
         (cost, -1),
         (psu_rating_w(p, 120), 1),
         (psu_rating_w(p, 230), 1),
@@ -225,7 +232,7 @@ def memory_key(opt: Any) -> tuple:
     return ((opt.dimm.price_usd or 0) * opt.count, -1), (opt.gb, 1), (opt.count, -1)
 
 
-def chassis_key(opt: Any) -> tuple:
+def chassis_key(opt: Any, rules: Rules) -> tuple:
     h = opt.entry
     return (
         (opt.price_usd or 0, -1),
@@ -235,6 +242,9 @@ def chassis_key(opt: Any) -> tuple:
         (h.max_gpu_length_mm, 1),
         (h.riser_positions, 1),
         (h.psu_bays, 1),
-        (h.cooling_capacity_w, 1),
+        (cooling_capacity_w(h, rules) if cooling_capacity_w(h, rules) is not None else float("inf"), 1),
         (h.passive_airflow, 1),
+        (psu_places(h)[1], 0),
+        (psu_places(h)[0], 1),
+        ((h.bundled_psus.id, h.bundled_psus.count, h.bundled_redundant) if h.bundled_psus else None, 0),
     )

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from planner.data.catalog import Catalog
-from planner.data.facts import CircuitSlot, breakout_fits, circuits, riser_ok
+from planner.data.facts import CircuitSlot, breakout_fits, card_w, circuits, limit_levels, riser_ok
 from planner.data.stack import card_serves, runtimes
 from planner.instance.prune import (
     at_least_as_good,
@@ -34,16 +34,29 @@ HOST_KINDS = {
 
 @dataclass(frozen=True)
 class Priced:
-    """A part as the request can buy it: unit price in allowed markets, and how many are owned."""
+    """A part as the request can buy it: unit price in allowed markets, and how many are owned.
+
+    A GPU option may carry a power limit: (card, limit level) is an option of its own."""
 
     entry: Any
     price_usd: int | None
     condition: str | None
     owned: int = 0
+    limit_w: float | None = None
 
     @property
     def id(self) -> str:
         return str(self.entry.id)
+
+    @property
+    def key(self) -> str:
+        """Unique name of the option: the id, with the power limit when one is set."""
+        return self.id if self.limit_w is None else f"{self.id}@{self.limit_w:g}w"
+
+    @property
+    def watts(self) -> float:
+        """Sustained draw of a GPU option: its limit, or the card's default board power."""
+        return card_w(self.entry, self.limit_w)
 
 
 @dataclass(frozen=True)
@@ -95,10 +108,11 @@ class MemoryOpt:
 
 @dataclass(frozen=True)
 class PsuOpt:
-    """A PSU, with the breakout board it needs."""
+    """A PSU, with the breakout board it needs; or a PSU a chassis ships with (free, only in that chassis)."""
 
     psu: Priced
     breakout: Priced | None
+    bundled_with: str | None = None
 
     @property
     def entry(self) -> Psu:
@@ -127,6 +141,9 @@ class Instance:
     bifurcation: Priced | None
     systems: list[Priced]
     bridges: list[Priced] = field(default_factory=list)
+    accessories: dict[tuple[str, str], Priced] = field(default_factory=dict)
+    # Cards come at their lowest power limit only (no workload): limits are raised after the solve.
+    lowest_limits: bool = False
     workload: Any = None
     coeff: dict[str, Any] = field(default_factory=dict)
     tensor: dict[str, dict[int, Any]] = field(default_factory=dict)  # n -> coeffs.TensorCoeff
@@ -142,6 +159,10 @@ class Instance:
     @property
     def min_lanes(self) -> int:
         return self.request.require.min_lanes_per_gpu or self.rules.pcie.min_lanes_per_gpu
+
+    def accessory(self, kind: str, gpu_id: str) -> Priced | None:
+        """The cheapest accessory of a kind that fits a card, if the catalogue has one at a price."""
+        return self.accessories.get((kind, gpu_id))
 
 
 def matches(select: Select, entry: Any) -> bool:
@@ -205,7 +226,13 @@ def resolve(catalog: Catalog, request: Request, rules: Rules, prune: bool = True
                 out.append(p)
         return out
 
-    gpus = [g for g in priced("gpu") if _gpu_allowed(g.entry, request)]
+    accessories = _cheapest_accessories(priced("accessory"), catalog)
+    gpus = [
+        g
+        for g in priced("gpu")
+        if _gpu_allowed(g.entry, request) and all((k, g.id) in accessories for k in g.entry.needs)
+    ]
+    gpus = _with_limit_levels(gpus, request, rules)
     cpus = priced("cpu")
     platforms: list[PlatformOpt] = []
     boards: list[Priced] = []
@@ -217,6 +244,10 @@ def resolve(catalog: Catalog, request: Request, rules: Rules, prune: bool = True
             and c.entry.series in b.entry.cpu_series
             and c.entry.max_sockets >= b.entry.sockets
         ]
+        soldered = getattr(b.entry, "included_cpu", None)
+        if soldered and soldered in catalog:
+            # A CPU soldered on the board comes with it: the only one it takes, at no cost.
+            fitting = [Priced(catalog.entries[soldered], 0, None, owned.get(soldered, 0))]
         if fitting:
             boards.append(b)
             platforms.extend(PlatformOpt(b, c, len(boards) - 1) for c in fitting)
@@ -228,6 +259,7 @@ def resolve(catalog: Catalog, request: Request, rules: Rules, prune: bool = True
     chassis = priced("chassis")
     breakouts = priced("breakout")
     psus: list[PsuOpt] = []
+    psus.extend(_bundled_psus(chassis, catalog, owned))
     for p in priced("psu"):
         if not p.entry.needs_breakout:
             psus.append(PsuOpt(p, None))
@@ -249,15 +281,19 @@ def resolve(catalog: Catalog, request: Request, rules: Rules, prune: bool = True
 
         workload = perf_workload(request.workload, catalog)
         for g in gpus:
-            coeff[g.id] = gpu_coeff(g.entry, workload)
+            # Coefficients per option: a card at a power limit is an option of its own.
+            share = g.watts / g.entry.tdp_w
+            coeff[g.key] = gpu_coeff(g.entry, workload, share)
             native[g.id] = _native(g.entry, workload)
-            rt_coeff[g.id] = {
-                api: coeff[g.id] if api == native[g.id] else gpu_coeff(g.entry, replace(workload, runtime=api))
+            rt_coeff[g.key] = {
+                api: coeff[g.key]
+                if api == native[g.id]
+                else gpu_coeff(g.entry, replace(workload, runtime=api), share)
                 for api in serves.get(g.id, {})
             }
             if request.workload.split != "layer":
-                tensor[g.id] = tensor_coeffs(
-                    g.entry, workload, request.require.max_gpus, bridge_gbs(bridges, g.entry)
+                tensor[g.key] = tensor_coeffs(
+                    g.entry, workload, request.require.max_gpus, bridge_gbs(bridges, g.entry), share
                 )
     host: dict[tuple[str, int, int], Any] = {}
     if prune:
@@ -265,7 +301,7 @@ def resolve(catalog: Catalog, request: Request, rules: Rules, prune: bool = True
         gpus = keep_undominated(
             gpus,
             lambda o: gpu_key(
-                o, rules, coeff.get(o.id), tensor.get(o.id), True, stack_key(serves.get(o.id), rt_coeff.get(o.id))
+                o, rules, coeff.get(o.key), tensor.get(o.key), True, stack_key(serves.get(o.id), rt_coeff.get(o.key))
             ),
             at_least_as_good,
             lambda o: keep(o.entry),
@@ -289,7 +325,9 @@ def resolve(catalog: Catalog, request: Request, rules: Rules, prune: bool = True
             at_least_as_good,
             lambda o: keep(o.psu.entry) or bool(o.breakout and keep(o.breakout.entry)),
         )
-        chassis = keep_undominated(chassis, chassis_key, at_least_as_good, lambda o: keep(o.entry))
+        chassis = keep_undominated(
+            chassis, lambda o: chassis_key(o, rules), at_least_as_good, lambda o: keep(o.entry)
+        )
         memory = {
             i: keep_undominated(opts, memory_key, at_least_as_good, lambda o: keep(o.dimm.entry))
             for i, opts in memory.items()
@@ -312,6 +350,8 @@ def resolve(catalog: Catalog, request: Request, rules: Rules, prune: bool = True
         bifurcation=min(bif, key=lambda r: r.price_usd or 0) if bif else None,
         systems=systems,
         bridges=bridges,
+        accessories=accessories,
+        lowest_limits=request.workload is None and request.allow_power_limits,
         workload=workload,
         coeff=coeff,
         tensor=tensor,
@@ -374,4 +414,52 @@ def _cheapest_risers(risers: list[Priced], rules: Rules) -> dict[tuple[str, int]
             ]
             if ok:
                 out[(host, gen)] = min(ok, key=lambda r: r.price_usd or 0)
+    return out
+
+
+def _with_limit_levels(gpus: list[Priced], request: Request, rules: Rules) -> list[Priced]:
+    """Each card at its default power and at every limit level within its range, unless the request
+    forbids power limits (a level is an option of its own: pruning and the model treat it as a card).
+
+    Without a workload, a limit changes no objective and only ever makes a build easier to power and
+    cool: each card's lowest level is then the one option that matters (the optimum is the same), and
+    the solver raises the limits back afterwards as far as the checker allows."""
+    if not request.allow_power_limits:
+        return gpus
+    levels = request.power_limit_levels
+    if levels:
+        rules = rules.model_copy(
+            update={"power_limits": rules.power_limits.model_copy(update={"levels": levels})}
+        )
+    out: list[Priced] = []
+    for g in gpus:
+        options = limit_levels(g.entry, rules)
+        if request.workload is None:
+            options = options[-1:]
+        out.extend(
+            g if watts is None else Priced(g.entry, g.price_usd, g.condition, g.owned, watts)
+            for watts in options
+        )
+    return out
+
+
+def _cheapest_accessories(accessories: list[Priced], catalog: Catalog) -> dict[tuple[str, str], Priced]:
+    """For each (accessory kind, GPU id): the cheapest accessory of that kind that fits the card."""
+    out: dict[tuple[str, str], Priced] = {}
+    for gpu in catalog.of_kind("gpu"):
+        for a in accessories:
+            key = (a.entry.accessory_kind, gpu.id)
+            if a.entry.fits(gpu.id) and (key not in out or (a.price_usd or 0) < (out[key].price_usd or 0)):
+                out[key] = a
+    return out
+
+
+def _bundled_psus(chassis: list[Priced], catalog: Catalog, owned: dict[str, int]) -> list[PsuOpt]:
+    """The PSUs chassis ship with, as options usable only in their chassis, at no extra cost."""
+    out = []
+    for c in chassis:
+        bundle = c.entry.bundled_psus
+        if bundle is not None and bundle.id in catalog:
+            unit = Priced(catalog.entries[bundle.id], 0, None, owned.get(bundle.id, 0))
+            out.append(PsuOpt(unit, None, bundled_with=c.id))
     return out

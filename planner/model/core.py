@@ -34,6 +34,10 @@ class Gpus:
         """Sum over chosen cards of an integer per-card figure fn(gpu)."""
         return sum(v * int(fn(o.entry)) for o, v in zip(self.options, self.n, strict=True))
 
+    def per_option(self, fn: Any) -> LinearExpr:
+        """Sum over chosen cards of an integer per-option figure fn(option) (options carry power limits)."""
+        return sum(v * int(fn(o)) for o, v in zip(self.options, self.n, strict=True))
+
     def entry(self, i: int) -> Gpu:
         return self.options[i].entry  # type: ignore[no-any-return]
 
@@ -42,11 +46,11 @@ class Gpus:
 class Slots:
     """Where cards sit on the chosen platform: direct in a slot, on a riser, on a bifurcated slot, via a port."""
 
-    direct: dict[tuple[int, int, tuple[int, int, bool]], cp_model.IntVar] = field(default_factory=dict)
+    direct: dict[tuple[int, int, tuple[int, int, bool, bool]], cp_model.IntVar] = field(default_factory=dict)
     riser: dict[tuple[int, int], cp_model.IntVar] = field(default_factory=dict)
     bifurcated: dict[tuple[int, int], cp_model.IntVar] = field(default_factory=dict)
     port: dict[tuple[int, int], cp_model.IntVar] = field(default_factory=dict)
-    bay: dict[tuple[int, tuple[int, int, bool]], cp_model.IntVar] = field(default_factory=dict)
+    bay: dict[tuple[int, tuple[int, int, bool, bool]], cp_model.IntVar] = field(default_factory=dict)
 
     def riser_sources(self, outputs: int) -> LinearExpr:
         """Cards that can hang on risers: riser slots, bifurcated outputs and ports."""
@@ -125,6 +129,8 @@ class BuildModel:
             for p, opts in inst.memory.items()
         }
         self.slots = Slots()
+        # Accessories bought for the cards: (accessory option, count expression), filled by the rules.
+        self.accessories: list[tuple[Priced, LinearExpr]] = []
         self._aggregates()
         self._psus()
 
@@ -142,9 +148,11 @@ class BuildModel:
         self.gpu_count = m.NewIntVar(0, self.max_gpus, "gpu_count")
         m.Add(self.gpu_count == g.count())
         self.cards_w = m.NewIntVar(0, 100_000, "cards_w")
-        m.Add(self.cards_w == g.weighted(lambda e: math.ceil(e.tdp_w)))
+        m.Add(self.cards_w == g.per_option(lambda o: math.ceil(o.watts)))
         self.cards_peak_w = m.NewIntVar(0, 200_000, "cards_peak_w")
-        m.Add(self.cards_peak_w == g.weighted(lambda e: math.ceil(card_peak_w(e, rules))))
+        m.Add(self.cards_peak_w == g.per_option(lambda o: math.ceil(card_peak_w(o.entry, rules, o.limit_w))))
+        # Percent of default power given up to limits, summed over cards: the solver's last tie-break.
+        self.exprs["limit_cut"] = g.per_option(lambda o: round(100 * (1 - o.watts / o.entry.tdp_w)))
         self.cpu_w = m.NewIntVar(0, 10_000, "cpu_w")
         m.Add(
             self.cpu_w
@@ -192,10 +200,32 @@ class BuildModel:
 
     # ---- derived expressions ------------------------------------------------------------------
 
-    def gpu_class(self, i: int) -> tuple[int, int, bool]:
-        """(width, span, needs a bifurcating slot) of a GPU option mounted directly in a closed case."""
+    def gpu_class(self, i: int) -> tuple[int, int, bool, bool]:
+        """(width, span, needs a bifurcating slot, open-air cooler) of a GPU option mounted directly in a
+        closed case: cards of one class are interchangeable in the slots."""
         gpu = self.gpus.entry(i)
-        return width_slots(gpu), span_slots(gpu, None, self.inst.rules), gpu.requires_bifurcation
+        return (
+            width_slots(gpu),
+            span_slots(gpu, None, self.inst.rules),
+            gpu.requires_bifurcation,
+            gpu.cooling == "open-air",
+        )
 
     def hpwr_leads(self, i: int) -> int:
         return hpwr_as_8pin(self.gpus.entry(i), self.inst.rules)
+
+    def watts(self, i: int) -> int:
+        """Sustained watts of one card of GPU option i (its power limit, or its default)."""
+        return math.ceil(self.gpus.options[i].watts)
+
+    def peak_watts(self, i: int) -> int:
+        o = self.gpus.options[i]
+        return math.ceil(card_peak_w(o.entry, self.inst.rules, o.limit_w))
+
+    def chassis_where(self, pred: Any) -> LinearExpr:
+        """Sum of the chassis choice literals whose entry satisfies pred (0 or 1 in any build)."""
+        return sum(c for c, h in zip(self.chassis, self.inst.chassis, strict=True) if pred(h.entry))
+
+    def fan_wall(self) -> LinearExpr:
+        """1 when the enclosure pushes air through passive cards: a server, or a chassis with a fan wall."""
+        return self.chassis_where(lambda e: e.passive_airflow) + self.server_sel

@@ -27,7 +27,8 @@ def part_counts(bm: BuildModel) -> dict[str, list[tuple[Any, Any]]]:
             add(mem.dimm.id, v * mem.count, mem.dimm.price_usd)
     for k, opt in enumerate(inst.psus):
         used = sum(bm.psus.u[j][k][i] for j in range(len(bm.psus.u)) for i in range(len(inst.circuits)))
-        add(opt.psu.id, used, opt.psu.price_usd)
+        # A chassis' own PSUs come with it: counted, not paid for.
+        add(opt.psu.id, used, 0 if opt.bundled_with else opt.psu.price_usd)
         if opt.breakout:
             add(opt.breakout.id, used, opt.breakout.price_usd)
     # Slot-level keys are (board index, position) or (board index, port index).
@@ -43,6 +44,13 @@ def part_counts(bm: BuildModel) -> dict[str, list[tuple[Any, Any]]]:
             add(r.id, v * card.entry.outputs, r.price_usd)
     for beta, bridge in bm.bridges.values():
         add(bridge.id, beta, bridge.price_usd)
+    for acc, count in bm.accessories:
+        add(acc.id, count, acc.price_usd)
+    for i, gpu in enumerate(inst.gpus):
+        for kind in gpu.entry.needs:
+            board = inst.accessory(kind, gpu.id)
+            if board is not None:
+                add(board.id, bm.gpus.n[i], board.price_usd)
     for (b, k), v in bm.slots.port.items():
         port = inst.boards[b].entry.ports[k]
         r = riser_for(bm, b, port.kind, port.gen)

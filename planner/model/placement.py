@@ -56,19 +56,28 @@ def cards_in_slots(bm: BuildModel) -> None:
             m.Add(sum(s.bay[(b, cls)] for cls in classes) <= entry.gpu_positions * bv)
             continue
         last = max((sl.position for sl in entry.slots), default=0)
+        # body: what a card's width or a riser plug takes; air: the open-air gap a rule may ask for,
+        # which a riser cable may share (it does not block the cooler's intake) but a card may not.
         cover: dict[int, list] = {q: [] for q in range(1, last + 1)}
+        air: dict[int, list] = {q: [] for q in range(1, last + 1)}
+        bodies: dict[int, list] = {q: [] for q in range(1, last + 1)}
         for sl in entry.slots:
             if sl.lanes < min_lanes:
                 continue
             q = sl.position
             if sl.size == 16:
-                for width, span, needs_split in classes:
+                for cls in classes:
+                    width, span, needs_split, _ = cls
                     if needs_split and not sl.splits_in_two:
                         continue
-                    v = m.NewBoolVar(f"slot[{board.id}:{q}:{width}/{span}{'/bif' if needs_split else ''}]")
-                    s.direct[(b, q, (width, span, needs_split))] = v
+                    v = m.NewBoolVar(f"slot[{board.id}:{q}:{cls}]")
+                    s.direct[(b, q, cls)] = v
                     for r in range(q, min(last, q + span - 1) + 1):
-                        cover[r].append(v)
+                        if r < q + width:
+                            cover[r].append(v)
+                            bodies[r].append(v)
+                        else:
+                            air[r].append(v)
                     # The card must end within the chassis' expansion slots.
                     m.Add(v <= _closed_case_with(bm, q + width - 1, room_for))
             if riser_for(bm, b, "slot", sl.gen) is None:
@@ -80,9 +89,12 @@ def cards_in_slots(bm: BuildModel) -> None:
                 bif = m.NewBoolVar(f"bifurcate[{board.id}:{q}]")
                 s.bifurcated[(b, q)] = bif
                 cover[q].append(bif)
-        for occupants in cover.values():
+        for r, occupants in cover.items():
             if occupants:
                 m.Add(sum(occupants) <= bv)
+            for a in air[r]:
+                m.Add(a + sum(bodies[r]) <= 1)
+        _sandwiches(bm, b, last)
         for k, port in enumerate(entry.ports):
             if port.lanes >= min_lanes and (port.kind, port.gen) in _kits(bm):
                 s.port[(b, k)] = m.NewIntVar(0, port.count, f"port[{board.id}:{port.kind}{k}]")
@@ -120,6 +132,26 @@ def cards_in_slots(bm: BuildModel) -> None:
     # ports, and a case rather than an open frame.
     bm.exprs["plainness"] = sum(g.on_riser) + open_frame
     _capacity_cuts(bm, outputs)
+
+
+def _sandwiches(bm: BuildModel, b: int, last: int) -> None:
+    """At most cooling.max_sandwiched_open_air open-air cards with another card's body starting right
+    against their fans (a card directly in the slot position just past their width)."""
+    m, s = bm.m, bm.slots
+    starts: dict[int, list] = {}
+    for (bb, q, _), v in s.direct.items():
+        if bb == b:
+            starts.setdefault(q, []).append(v)
+    pressed = []
+    for (bb, q, (width, _, _, open_air)), v in s.direct.items():
+        below = starts.get(q + width, [])
+        if bb != b or not open_air or not below or q + width > last:
+            continue
+        w = m.NewBoolVar(f"sandwiched[{b}:{q}:{width}]")
+        m.Add(w >= v + sum(below) - 1)
+        pressed.append(w)
+    if len(pressed) > bm.inst.rules.cooling.max_sandwiched_open_air:
+        m.Add(sum(pressed) <= bm.inst.rules.cooling.max_sandwiched_open_air)
 
 
 def _capacity_cuts(bm: BuildModel, outputs: int) -> None:
@@ -203,15 +235,23 @@ def _cpu_lanes(bm: BuildModel, p: int) -> None:
 
 
 def cards_fit_chassis(bm: BuildModel) -> None:
-    """Cards no longer than the chassis (or server) takes; servers take cards no wider than their bays."""
+    """Cards no longer than the chassis (or server) takes; servers take cards no wider than their bays.
+
+    A passive card outside a fan wall wears a fan shroud (bought here, one per card) that makes it longer;
+    without a shroud that fits it, it can only go where a fan wall cools it."""
     inst, m, g = bm.inst, bm.m, bm.gpus
+    wall = bm.fan_wall()
+    need_air = inst.rules.cooling.passive_needs_airflow
+    shrouds: dict[str, tuple[object, list]] = {}
     for i in range(len(inst.gpus)):
         gpu = g.entry(i)
-        homes = [
-            c
-            for c, h in zip(bm.chassis, inst.chassis, strict=True)
-            if gpu.length_mm <= h.entry.max_gpu_length_mm
-        ]
+        shroud = inst.accessory("fan-shroud", gpu.id) if need_air and gpu.cooling == "passive" else None
+        extra = shroud.entry.added_length_mm if shroud is not None else 0.0
+        homes = []
+        for c, h in zip(bm.chassis, inst.chassis, strict=True):
+            shrouded = need_air and gpu.cooling == "passive" and not h.entry.passive_airflow
+            if gpu.length_mm + (extra if shrouded else 0) <= h.entry.max_gpu_length_mm:
+                homes.append(c)
         homes += [
             v
             for b, v in zip(inst.boards, bm.board_sel, strict=True)
@@ -220,3 +260,14 @@ def cards_fit_chassis(bm: BuildModel) -> None:
             and gpu.slot_width <= b.entry.max_gpu_slot_width
         ]
         m.Add(g.n[i] <= bm.max_gpus * sum(homes))
+        if not need_air or gpu.cooling != "passive":
+            continue
+        if shroud is None:
+            m.Add(g.n[i] <= bm.max_gpus * wall)
+            continue
+        k = m.NewIntVar(0, bm.max_gpus, f"shrouds[{inst.gpus[i].key}]")
+        m.Add(k >= g.n[i] - bm.max_gpus * wall)
+        m.Add(k <= g.n[i])
+        shrouds.setdefault(shroud.id, (shroud, []))[1].append(k)
+    for part, counts in shrouds.values():
+        bm.accessories.append((part, sum(counts)))  # type: ignore[arg-type]

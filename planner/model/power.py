@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from planner.data.facts import card_peak_w, efficiency, eps_as_8pin, psu_peak_w, psu_sustained_w
+from planner.data.facts import efficiency, eps_as_8pin, psu_peak_w, psu_places, psu_sustained_w
 from planner.model.core import BuildModel
 from planner.schema import Server
 
@@ -32,32 +32,65 @@ def psus_feed_cards(bm: BuildModel) -> None:
                 m.Add(idx[0] <= idx[1] + len(ps.options) * n_c * (1 - ps.used(j + 1)))
         for i in range(len(inst.gpus)):
             m.Add(ps.feeds[j][i] <= bm.max_gpus * ps.used(j))
-    atx_first = sum(v for k, per_k in enumerate(ps.u[0]) for v in per_k if ps.options[k].entry.form == "atx")
-    m.Add(atx_first == 1 - bm.server_sel)
-    # ATX units sit in the chassis' PSU bays; server PSUs on breakout boards mount outside or on a frame.
-    atx = sum(
+    # The first PSU powers the board: an ATX unit, or the chassis' own PSUs (its power distribution board).
+    first = sum(
         v
-        for per_j in ps.u
-        for k, per_k in enumerate(per_j)
+        for k, per_k in enumerate(ps.u[0])
         for v in per_k
-        if ps.options[k].entry.form == "atx"
+        if ps.options[k].entry.form == "atx" or ps.options[k].bundled_with
     )
-    m.Add(atx <= sum(c * h.entry.psu_bays for c, h in zip(bm.chassis, inst.chassis, strict=True)))
+    m.Add(first == 1 - bm.server_sel)
+    _psu_places(bm)
     for i in range(len(inst.gpus)):
         fed = sum(ps.feeds[j][i] for j in range(n_j))
         m.Add(fed <= g.n[i])
         m.Add(fed >= g.n[i] - bm.max_gpus * bm.server_sel)
 
 
+def _psu_places(bm: BuildModel) -> None:
+    """PSUs have a place: ATX units in a closed case's bays (server PSUs sit outside), PSUs of any form on
+    an open frame's shelves or brackets, and a chassis that ships with PSUs takes those and no others."""
+    inst, m, ps = bm.inst, bm.m, bm.psus
+    big = len(ps.u)
+
+    def count(pred: object) -> object:
+        return sum(
+            v
+            for per_j in ps.u
+            for k, per_k in enumerate(per_j)
+            for v in per_k
+            if pred(ps.options[k])  # type: ignore[operator]
+        )
+
+    bought_atx = count(lambda o: o.entry.form == "atx" and not o.bundled_with)
+    bought = count(lambda o: not o.bundled_with)
+    closed = [(c, h.entry) for c, h in zip(bm.chassis, inst.chassis, strict=True)]
+    m.Add(
+        bought_atx
+        <= sum(c * (psu_places(e)[0] if not psu_places(e)[1] else big) for c, e in closed)
+    )
+    m.Add(bought <= sum(c * (psu_places(e)[0] if psu_places(e)[1] else big) for c, e in closed))
+    m.Add(bought <= big * (1 - bm.chassis_where(lambda e: e.bundled_psus is not None)))
+    for c, h in zip(bm.chassis, inst.chassis, strict=True):
+        bundle = h.entry.bundled_psus
+        if bundle is None:
+            continue
+        mine = count(lambda o, cid=h.id: o.bundled_with == cid)
+        m.Add(mine <= (bundle.count - h.entry.bundled_redundant) * c)
+    for k, o in enumerate(ps.options):
+        if o.bundled_with and o.bundled_with not in {h.id for h in inst.chassis}:
+            m.Add(sum(v for per_j in ps.u for v in per_j[k]) == 0)
+
+
 def power_within_psu_capacity(bm: BuildModel) -> None:
     """Sustained load within each PSU's rating less headroom; millisecond peaks within its transient rating."""
-    inst, m, ps, g = bm.inst, bm.m, bm.psus, bm.gpus
+    inst, m, ps = bm.inst, bm.m, bm.psus
     rules = inst.rules
     platform = bm.platform_w
     volts = [c.volts for c in inst.circuits]
     for j in range(len(ps.u)):
-        cards = sum(ps.feeds[j][i] * math.ceil(g.entry(i).tdp_w) for i in range(len(inst.gpus)))
-        peaks = sum(ps.feeds[j][i] * math.ceil(card_peak_w(g.entry(i), rules)) for i in range(len(inst.gpus)))
+        cards = sum(ps.feeds[j][i] * bm.watts(i) for i in range(len(inst.gpus)))
+        peaks = sum(ps.feeds[j][i] * bm.peak_watts(i) for i in range(len(inst.gpus)))
         base = platform if j == 0 else 0
         m.Add(ps.load_w[j] == cards + base)
         m.Add(ps.load_w[j] <= ps.capacity_w(j, lambda o, i: psu_sustained_w(o.entry, volts[i], rules)))
@@ -95,6 +128,7 @@ def enough_connectors(bm: BuildModel) -> None:
             return ps.capacity_w(j, lambda o, i: _leads(o, attr))
 
         native_h, native_e, need8 = [], [], []
+        adapted: dict[str, tuple[object, list]] = {}
         for i in range(len(inst.gpus)):
             gpu = g.entry(i)
             f = ps.feeds[j][i]
@@ -109,6 +143,14 @@ def enough_connectors(bm: BuildModel) -> None:
                 m.Add(e <= f * gpu.power.eps_8pin)
                 native_e.append(e)
                 need8.append((f * gpu.power.eps_8pin - e) * eps_as_8pin())
+                # An EPS input fed from PCIe leads needs an adapter part; without one, native leads only.
+                adapter = inst.accessory("eps-adapter", gpu.id)
+                if adapter is None:
+                    m.Add(e == f * gpu.power.eps_8pin)
+                else:
+                    adapted.setdefault(adapter.id, (adapter, []))[1].append(f * gpu.power.eps_8pin - e)
+        for part, counts in adapted.values():
+            bm.accessories.append((part, sum(counts)))  # type: ignore[arg-type]
         m.Add(sum(native_h) <= supply("hpwr_12v"))
         m.Add(sum(native_e) + (eps_cpu if j == 0 else 0) <= supply("eps_8pin"))
         m.Add(sum(need8) <= supply("pcie_8pin") + supply("pcie_6pin"))

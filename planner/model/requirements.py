@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
+from planner.data.facts import case_heat_share, cooling_capacity_w
 from planner.instance.resolve import matches
 from planner.model.core import BuildModel
 from planner.schema import Server
@@ -59,22 +61,23 @@ def gpu_requirements(bm: BuildModel) -> None:
 
 
 def cooling_sufficient(bm: BuildModel) -> None:
-    """Heat within the chassis' cooling capacity; passive cards only where the chassis moves air."""
-    inst, m, g = bm.inst, bm.m, bm.gpus
-    heat = bm.cards_w + bm.cpu_w
-    capacity = sum(c * int(h.entry.cooling_capacity_w) for c, h in zip(bm.chassis, inst.chassis, strict=True))
+    """Heat within what a closed case (at the allowed case-air rise) or a server moves; open frames are
+    cooled by room air. Passive cards' airflow is a fan wall or a shroud (see cards_fit_chassis)."""
+    inst, m = bm.inst, bm.m
+    share = {o.key: case_heat_share(o.entry, inst.rules) for o in inst.gpus}
+    heat = bm.gpus.per_option(lambda o: math.ceil(o.watts * share[o.key])) + bm.cpu_w
+    big = 1_000_000
+    capacity = sum(
+        c * int(cap if cap is not None else big)
+        for c, h in zip(bm.chassis, inst.chassis, strict=True)
+        for cap in [cooling_capacity_w(h.entry, inst.rules)]
+    )
     capacity += sum(
         v * int(b.entry.cooling_capacity_w)
         for b, v in zip(inst.boards, bm.board_sel, strict=True)
         if isinstance(b.entry, Server)
     )
     m.Add(heat <= capacity)
-    if inst.rules.cooling.passive_needs_airflow:
-        airflow = [c for c, h in zip(bm.chassis, inst.chassis, strict=True) if h.entry.passive_airflow]
-        airflow += [v for p, v in zip(inst.platforms, bm.plat, strict=True) if p.is_server]
-        for i in range(len(inst.gpus)):
-            if g.entry(i).cooling == "passive":
-                m.Add(g.n[i] <= bm.max_gpus * sum(airflow))
 
 
 def user_rules(bm: BuildModel) -> None:

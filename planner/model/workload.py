@@ -36,12 +36,12 @@ def model_fits_memory(bm: BuildModel, split: str) -> None:
     else:
         bm.layers = []
         for i, opt in enumerate(inst.gpus):
-            c = inst.coeff[opt.id]
-            bm.coeff[opt.id] = c
-            v = m.NewIntVar(0, layers, f"layers[{opt.id}]")
+            c = inst.coeff[opt.key]
+            bm.coeff[opt.key] = c
+            v = m.NewIntVar(0, layers, f"layers[{opt.key}]")
             bm.layers.append(v)
             placed.append(v)
-            per_runtime = inst.rt_coeff.get(opt.id) if bm.runtime else None
+            per_runtime = inst.rt_coeff.get(opt.key) if bm.runtime else None
             if per_runtime:
                 _runtime_layers(bm, i, v, per_runtime, times)
                 continue
@@ -136,13 +136,14 @@ def _tensor(bm: BuildModel, wl: object, times: dict[str, list], placed: list) ->
     choice = []
     bm.tensor = {}
     for i, opt in enumerate(inst.gpus):
-        options = inst.tensor.get(opt.id)
+        options = inst.tensor.get(opt.key)
         if options is None:
             gbs = bridge_gbs(inst.bridges, opt.entry)
-            options = tensor_coeffs(opt.entry, wl, bm.max_gpus, gbs)  # type: ignore[arg-type]
+            share = opt.watts / opt.entry.tdp_w
+            options = tensor_coeffs(opt.entry, wl, bm.max_gpus, gbs, share)  # type: ignore[arg-type]
         picks = []
         for n, c in options.items():
-            y = m.NewBoolVar(f"tensor[{opt.id}x{n}]")
+            y = m.NewBoolVar(f"tensor[{opt.key}x{n}]")
             bm.tensor[(i, n)] = y
             picks.append(y * n)
             choice.append(y)

@@ -150,6 +150,8 @@ class Device:
         if self.vendor_key == "nvidia" and self.int8_tops and self.fp16_basis == "tensor-fp32-acc":
             return self.int8_tops / 2
         return self.fp16_tflops
+    # Power limit as a share of default board power; perf/power_limit.py scales the figures above by it.
+    power_share: float = 1.0
 
     @property
     def family(self) -> str:

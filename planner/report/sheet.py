@@ -167,6 +167,11 @@ def warnings(build: BuildResult) -> list[str]:
             f"NVLink: fit the {link.bridge} across the cards in slots {slots} after both are seated; "
             f"the cards then exchange tensor-parallel traffic at {link.gbs:g} GB/s each way."
         )
+    out.extend(build.warnings)
+    if build.power_limits:
+        out.append(
+            "Power limits: " + "; ".join(f"`{row.command}`" for row in build.power_limits) + " (as root, at every boot)."
+        )
     if build.throughput is not None:
         out.extend(build.throughput.warnings)
     return out

@@ -13,6 +13,7 @@ from planner.report.text import (
     evidence_lines,
     flow,
     gpu_summary,
+    limit_lines,
     link_text,
     money,
     num,
@@ -119,6 +120,9 @@ def print_build(console: Console, build: BuildResult, title: str, verbose: bool 
         console.print(slot_table(build))
     if build.power.psus:
         console.print(power_table(build))
+    _print_lines(console, limit_lines(build))
+    for w in build.warnings:
+        console.print(f"[yellow]warning:[/yellow] {escape(w)}", overflow="fold")
     facts = [f"sustained {build.power.sustained_w:,} W"]
     if build.aggregate_bandwidth_gbs:
         facts.insert(0, f"aggregate bandwidth {build.aggregate_bandwidth_gbs:,.0f} GB/s")

@@ -138,3 +138,13 @@ def stack_lines(stack: StackResult) -> list[str]:
     lines += [f"build: {stack.build}"] if stack.build else []
     lines += [f"setup: {s}" for s in stack.setup]
     return lines + ([f"run with: {stack.launch}"] if stack.launch else [])
+
+
+def limit_lines(build: BuildResult) -> list[str]:
+    """The power limits the build sets, as the commands to run (as root, again at every boot)."""
+    if not build.power_limits:
+        return []
+    return [
+        "power limits (run as root after every boot):",
+        *(f"  {row.command}   # {row.gpu}: {row.limit_w} W of {row.default_w:g} W" for row in build.power_limits),
+    ]

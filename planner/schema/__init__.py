@@ -6,6 +6,7 @@ from typing import Annotated
 
 from pydantic import Field, TypeAdapter
 
+from planner.schema.accessory import Accessory
 from planner.schema.bridge import Bridge
 from planner.schema.common import Entry, Part, Price
 from planner.schema.compute import Cpu, Gpu, PowerConnectors, Software, System
@@ -26,6 +27,7 @@ CatalogEntry = Annotated[
     | Bridge
     | Psu
     | Breakout
+    | Accessory
     | Llm
     | Quant
     | Runtime,
@@ -34,12 +36,13 @@ CatalogEntry = Annotated[
 ENTRY_ADAPTER: TypeAdapter[CatalogEntry] = TypeAdapter(CatalogEntry)
 KINDS: dict[str, type[Entry]] = {
     cls.model_fields["kind"].annotation.__args__[0]: cls  # type: ignore[union-attr]
-    for cls in (Gpu, Cpu, System, Board, Server, Memory, Chassis, Riser, Bridge, Psu, Breakout, Llm, Quant, Runtime)
+    for cls in (Gpu, Cpu, System, Board, Server, Memory, Chassis, Riser, Bridge, Psu, Breakout, Accessory, Llm, Quant, Runtime)
 }
 
 __all__ = [
     "ENTRY_ADAPTER",
     "KINDS",
+    "Accessory",
     "Board",
     "Breakout",
     "Bridge",

@@ -1,12 +1,18 @@
-"""A concrete build: which parts, where each GPU sits, which PSU feeds it, which circuit each PSU uses."""
+"""A concrete build: which parts, where each GPU sits, which PSU feeds it, which circuit each PSU uses.
+
+A build file may also carry the workload it runs and the site it stands in (what `planner check` judges
+it against when no request is given), and a power limit per card. PSUs and circuits are numbered from 1.
+"""
 
 from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field, NonNegativeInt, PositiveInt, field_validator, model_validator
+from pydantic import Field, NonNegativeInt, PositiveFloat, PositiveInt, field_validator, model_validator
 
 from planner.schema.common import Ref, Strict
+from planner.schema.platform import PartCount
+from planner.schema.request import Site, Workload
 from planner.schema.software import Api
 
 MAX_CARDS = 16  # the most GPUs any request may ask for (Require.max_gpus)
@@ -30,6 +36,11 @@ class GpuUse(Strict):
         description="Number of the PSU feeding it: its place in psus, from 1 (as reports).",
     )
     layers: NonNegativeInt | None = Field(default=None, le=1000, description="Model layers placed on it.")
+    power_limit_w: PositiveFloat | None = Field(
+        default=None,
+        le=1_500,
+        description="Board power limit set on the card (nvidia-smi -pl / rocm-smi), W; none = the card's default.",
+    )
 
     @model_validator(mode="after")
     def check_placed_cards_single(self) -> GpuUse:
@@ -46,13 +57,6 @@ class PsuUse(Strict):
     circuit: PositiveInt = Field(
         default=1, le=16, description="Number of the wall circuit it is plugged into, from 1 (as reports)."
     )
-
-
-class PartCount(Strict):
-    """A part and how many."""
-
-    id: Ref = Field(description="Part id.")
-    count: PositiveInt = Field(default=1, le=64, description="How many.")
 
 
 class Build(Strict):
@@ -77,10 +81,21 @@ class Build(Strict):
         max_length=16,
         description="NVLink bridges, each joining two identical cards in slots its spacing apart.",
     )
+    accessories: tuple[PartCount, ...] = Field(
+        default=(),
+        max_length=32,
+        description="Accessories the cards need: fan shrouds, power adapters, adapter boards.",
+    )
     cpu_layers: NonNegativeInt = Field(default=0, le=1000, description="Model layers kept in system RAM.")
     split: Literal["layer", "tensor"] = Field(default="layer", description="Multi-GPU split mode.")
     runtime: Api | None = Field(
         default=None, description="Runtime every card runs on (default: the software stack's own choice)."
+    )
+    workload: Workload | None = Field(
+        default=None, description="The model it runs (used by `planner check` when no --request is given)."
+    )
+    site: Site | None = Field(
+        default=None, description="Its wall circuits (used by `planner check` when no --request is given)."
     )
 
     @field_validator("gpus")

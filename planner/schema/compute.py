@@ -24,6 +24,20 @@ class PowerConnectors(Strict):
     )
 
 
+class PowerLimitRange(Strict):
+    """The board power limits a card accepts (`nvidia-smi -q -d POWER` Min/Max Power Limit, rocm-smi)."""
+
+    min_w: PositiveFloat = Field(le=1_500, description="Lowest limit the driver accepts, W.")
+    max_w: PositiveFloat = Field(le=1_500, description="Highest limit the driver accepts, W.")
+    basis: str = Field(min_length=3, description="Where the range comes from.")
+
+    @model_validator(mode="after")
+    def check_range_ordered(self) -> PowerLimitRange:
+        if self.min_w > self.max_w:
+            raise ValueError("min_w exceeds max_w; give the lowest limit first")
+        return self
+
+
 class Software(Strict):
     """What runtimes support a card, and the pitfalls a builder meets."""
 
@@ -83,6 +97,24 @@ class Gpu(Part):
         default=False,
         description="Two GPUs on one card without a PCIe switch: its slot must be set to x8x8 bifurcation.",
     )
+    power_limit_range: PowerLimitRange | None = Field(
+        default=None,
+        description="Power limits the driver accepts (none: the rules' conservative default range).",
+    )
+    needs: tuple[Literal["fan-shroud", "eps-adapter", "sxm2-adapter"], ...] = Field(
+        default=(),
+        description="Accessories every such card needs whatever the build (e.g. an SXM2 module's adapter "
+        "board); shrouds and EPS adapters are also required by rules when the build calls for them.",
+    )
+
+    @model_validator(mode="after")
+    def check_power_limit_range_holds_default(self) -> Gpu:
+        r = self.power_limit_range
+        if r is not None and not r.min_w <= self.tdp_w <= r.max_w:
+            raise ValueError(
+                f"power_limit_range {r.min_w:g}-{r.max_w:g} W does not contain tdp_w {self.tdp_w:g} W"
+            )
+        return self
 
     @model_validator(mode="after")
     def check_fp16_at_least_plausible(self) -> Gpu:

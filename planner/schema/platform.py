@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field, NonNegativeInt, PositiveFloat, model_validator
+from pydantic import Field, NonNegativeInt, PositiveFloat, PositiveInt, model_validator
 
-from planner.schema.common import Part, Strict
+from planner.schema.common import Part, Ref, Slug, Strict
 from planner.schema.compute import MemoryType, PowerConnectors
 
 FormFactor = Literal[
@@ -22,6 +22,13 @@ FormFactor = Literal[
     "proprietary",
 ]
 Lanes = Literal[1, 2, 4, 8, 16]
+
+
+class PartCount(Strict):
+    """A part and how many."""
+
+    id: Ref = Field(description="Part id.")
+    count: PositiveInt = Field(default=1, le=64, description="How many.")
 
 
 class Slot(Strict):
@@ -73,7 +80,9 @@ class PlatformBase(Part):
     chipset: str = Field(default="", description="Chipset, if any.")
     year: int = Field(ge=2010, le=2030, description="Launch year.")
     memory_type: MemoryType = Field(description="Memory generation.")
-    memory_form: Literal["udimm", "rdimm"] = Field(description="DIMM kind (RDIMM covers LRDIMM).")
+    memory_form: Literal["udimm", "rdimm", "sodimm"] = Field(
+        description="DIMM kind (RDIMM covers LRDIMM; sodimm for small boards that take laptop modules)."
+    )
     memory_slots: int = Field(ge=1, le=48, description="DIMM slots, all sockets.")
     memory_channels: int = Field(ge=1, le=24, description="Memory channels wired, all sockets.")
     max_memory_gb: int = Field(ge=8, le=16_384, description="Largest supported memory, GB.")
@@ -115,6 +124,9 @@ class Server(PlatformBase):
     cooling_capacity_w: PositiveFloat = Field(le=20_000, description="Heat the fans move, W.")
     cooling_basis: str = Field(min_length=3, description="Where the cooling figure comes from.")
     idle_w: PositiveFloat = Field(le=2_000, description="Platform power without GPUs, W.")
+    included_cpu: Slug | None = Field(
+        default=None, description="CPU soldered on its board, included in its price (mining servers)."
+    )
 
 
 class Memory(Part):
@@ -122,7 +134,7 @@ class Memory(Part):
 
     kind: Literal["memory"] = Field(description="Entry kind.")
     memory_type: MemoryType = Field(description="Memory generation.")
-    form: Literal["udimm", "rdimm", "lrdimm"] = Field(description="DIMM kind.")
+    form: Literal["udimm", "rdimm", "lrdimm", "sodimm"] = Field(description="DIMM kind.")
     size_gb: int = Field(ge=1, le=512, description="Capacity of one DIMM, GB.")
     speed_mts: int = Field(ge=1000, le=12_000, description="Rated speed, MT/s.")
     ecc: bool = Field(description="Error-correcting.")
@@ -139,11 +151,35 @@ class Chassis(Part):
     riser_positions: NonNegativeInt = Field(
         le=16, description="GPU positions for cards on risers (open frames, vertical mounts)."
     )
-    psu_bays: int = Field(ge=1, le=8, description="PSUs it can hold.")
+    psu_bays: int = Field(ge=1, le=8, description="ATX PSUs it holds (closed cases; server PSUs sit outside).")
+    psu_mounts: int | None = Field(
+        default=None,
+        ge=1,
+        le=12,
+        description="Open frames: PSUs of any form its shelves or brackets hold, from the product "
+        "(replaces psu_bays; none: psu_bays).",
+    )
+    bundled_psus: PartCount | None = Field(
+        default=None,
+        description="PSUs it ships with (psu id and count): a build on it uses those, never a second set.",
+    )
+    bundled_redundant: int = Field(
+        default=0, ge=0, le=4, description="Bundled PSUs held back as redundant spares."
+    )
     rack_units: int | None = Field(default=None, ge=1, le=10, description="Rack height, if rack.")
-    cooling_capacity_w: PositiveFloat = Field(le=20_000, description="Heat it can move, W.")
+    cooling_capacity_w: PositiveFloat = Field(
+        le=20_000,
+        description="Heat its fans move at a 10 deg C case-air rise, W (open frames: room air, not used).",
+    )
     cooling_basis: str = Field(min_length=3, description="Where the cooling figure comes from.")
     passive_airflow: bool = Field(description="Whether its fans push air through passive datacentre cards.")
+
+
+    @model_validator(mode="after")
+    def check_bundle_leaves_a_psu(self) -> Chassis:
+        if self.bundled_psus is not None and self.bundled_redundant >= self.bundled_psus.count:
+            raise ValueError("bundled_redundant leaves no working PSU; it must be below the bundled count")
+        return self
 
 
 class Riser(Part):

@@ -195,6 +195,22 @@ class Request(Strict):
     require: Require = Field(default_factory=Require, description="Hard requirements.")
     site: Site = Field(default_factory=Site, description="Power available at the site.")
     software: Software = Field(default_factory=Software, description="Runtimes, mixed vendors, legacy cards.")
+    allow_power_limits: bool = Field(
+        default=True,
+        description="The solver may set GPU power limits (nvidia-smi -pl) to fit PSUs, circuits or cooling.",
+    )
+    power_limit_levels: tuple[float, ...] | None = Field(
+        default=None,
+        description="Your own limit levels as fractions of each card's default power, e.g. [0.8, 0.7] "
+        "(default: the rules' levels).",
+    )
+
+    @model_validator(mode="after")
+    def check_power_limit_levels(self) -> Request:
+        levels = self.power_limit_levels or ()
+        if any(not 0.3 <= x <= 1 for x in levels):
+            raise ValueError("power_limit_levels are fractions of default power between 0.3 and 1, e.g. [0.8, 0.7]")
+        return self
 
     @model_validator(mode="after")
     def check_objective_needs_workload(self) -> Request:

@@ -90,8 +90,21 @@ class PowerPlan(Strict):
     peak_w: int = Field(description="Peak DC load with GPU transients, W.")
     psu_capacity_w: int | None = Field(description="Sum of PSU ratings, W (none for whole systems).")
     wall_w: int = Field(description="Watts at the wall (after PSU efficiency).")
+    heat_btu_h: int | None = Field(
+        default=None, description="Heat the machine puts into the room, BTU/h (= wall watts x 3.412)."
+    )
     circuits: list[CircuitLine] = Field(description="Load per wall circuit.")
     psus: list[PsuLine] = Field(description="Load per PSU (none for servers and whole systems).")
+
+
+class PowerLimitLine(Strict):
+    """A power limit set on one card, and the command that sets it."""
+
+    gpu: str = Field(description="GPU id.")
+    index: int = Field(description="Device index of the card among its vendor's cards (driver order).")
+    limit_w: int = Field(description="Power limit, W.")
+    default_w: float = Field(description="The card's default board power, W.")
+    command: str = Field(description="What to run (as root) to set it; it must be run again at every boot.")
 
 
 class MemoryLine(Strict):
@@ -252,6 +265,12 @@ class BuildResult(Strict):
     running_cost: RunningCost | None = Field(description="Running cost (with an electricity price).")
     split: str = Field(description="Multi-GPU split: layer or tensor.")
     passive_gpus: list[str] = Field(description="Passively cooled cards (need forced airflow).")
+    power_limits: list[PowerLimitLine] = Field(
+        default=[], description="Power limits the build sets, with the commands (reapply at every boot)."
+    )
+    warnings: list[str] = Field(
+        default=[], description="Builder's warnings that break no rule (sandwiched cards, room heat)."
+    )
     violations: list[str] = Field(description="Rules the build breaks (empty when it holds).")
     stack: StackResult | None = Field(default=None, description="The software stack and how to run it.")
     why: Why | None = Field(default=None, description="Why this build (solver results).")

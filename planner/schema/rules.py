@@ -108,7 +108,9 @@ Efficiency = Annotated[float, Field(ge=0.5, le=1)]
 class PowerRules(Strict):
     """Electrical rules."""
 
-    psu_load_headroom: float = Field(ge=0, lt=0.9, description="Share of PSU rating kept free.")
+    psu_load_headroom: float = Field(
+        ge=0, lt=0.9, description="Share of each PSU's rated output kept free under sustained load."
+    )
     continuous_derating: float = Field(gt=0, le=1, description="Usable share of a breaker.")
     platform_base_w: PositiveFloat = Field(le=5_000, description="Board, drives, fans, RAM base draw, W.")
     per_dimm_w: NonNegativeFloat = Field(le=100, description="Draw per DIMM, W.")
@@ -126,6 +128,10 @@ class PowerRules(Strict):
         ge=50,
         le=600,
         description="Watts one 8-pin lead carries when a 12VHPWR card is fed through an adapter.",
+    )
+    adapter_leads: dict[str, int] = Field(
+        default_factory=dict,
+        description="8-pin leads a card's own 12-pin adapter takes, by architecture (others: by watts).",
     )
     max_psus: int = Field(ge=1, le=8, description="Most PSUs one build may use.")
 
@@ -145,6 +151,26 @@ class PowerRules(Strict):
         return self
 
 
+class PowerLimitRules(Strict):
+    """GPU power limits: the levels the solver may choose and the range assumed for cards without data."""
+
+    levels: tuple[float, ...] = Field(
+        min_length=1, description="Limits the solver may set, as fractions of each card's default power."
+    )
+    default_min_fraction: float = Field(
+        gt=0, le=1, description="Lowest limit, as a fraction of default power, for cards with no range data."
+    )
+    default_max_fraction: float = Field(
+        ge=1, le=2, description="Highest limit, as a fraction of default power, for cards with no range data."
+    )
+
+    @model_validator(mode="after")
+    def check_levels_are_fractions(self) -> PowerLimitRules:
+        if any(not 0 < x <= 1 for x in self.levels):
+            raise ValueError("levels are fractions of default power in (0, 1]; e.g. [1.0, 0.9, 0.8]")
+        return self
+
+
 class PcieRules(Strict):
     """Lane and riser rules."""
 
@@ -157,8 +183,27 @@ class PcieRules(Strict):
 class CoolingRules(Strict):
     """Airflow rules."""
 
-    open_air_gap_slots: int = Field(ge=0, le=3, description="Free slots under an open-air card in a case.")
-    passive_needs_airflow: bool = Field(description="Passive cards only where the chassis moves air.")
+    open_air_gap_slots: int = Field(
+        ge=0, le=3, description="Free slots required under an open-air card in a case (0: sandwiching allowed)."
+    )
+    max_sandwiched_open_air: int = Field(
+        default=1,
+        ge=0,
+        le=16,
+        description="Open-air cards in a case that may have another card right against their fans.",
+    )
+    passive_needs_airflow: bool = Field(
+        description="Passive cards only where the chassis moves air through them, or with a fan shroud."
+    )
+    blower_exhaust_share: float = Field(
+        default=0.0,
+        ge=0,
+        le=1,
+        description="Share of a blower card's heat its cooler pushes out through the bracket, not the case.",
+    )
+    case_air_rise_c: PositiveFloat = Field(
+        le=40, description="Rise of case air over the room that closed cases may reach, deg C."
+    )
 
 
 class MemoryRules(Strict):
@@ -172,6 +217,7 @@ class ConstraintFile(Strict):
     """A constraints YAML file: any of the rule sections, plus user rules."""
 
     power: PowerRules | None = Field(default=None, description="Electrical rules.")
+    power_limits: PowerLimitRules | None = Field(default=None, description="GPU power-limit rules.")
     pcie: PcieRules | None = Field(default=None, description="Lane and riser rules.")
     cooling: CoolingRules | None = Field(default=None, description="Airflow rules.")
     memory: MemoryRules | None = Field(default=None, description="System memory rules.")
@@ -182,6 +228,7 @@ class Rules(Strict):
     """The effective rules: defaults with every user file applied."""
 
     power: PowerRules
+    power_limits: PowerLimitRules
     pcie: PcieRules
     cooling: CoolingRules
     memory: MemoryRules

@@ -15,26 +15,24 @@ def extract_build(solver: Any, bm: BuildModel, split: str) -> Build:
     p = next(i for i, v in enumerate(bm.plat) if val(v))
     plat = inst.platforms[p]
     b = plat.board_index
-    cards: list[str] = []
-    for i, opt in enumerate(inst.gpus):
-        cards.extend([opt.id] * val(bm.gpus.n[i]))
-    direct_by_class: dict[tuple[int, int, bool], list[str]] = {}
-    riser_cards: list[str] = []
-    for i, opt in enumerate(inst.gpus):
-        direct_by_class.setdefault(bm.gpu_class(i), []).extend([opt.id] * val(bm.gpus.direct[i]))
-        riser_cards.extend([opt.id] * val(bm.gpus.on_riser[i]))
+    # Cards are tracked by GPU option index: an option is a card at one power limit.
+    direct_by_class: dict[tuple[int, int, bool, bool], list[int]] = {}
+    riser_cards: list[int] = []
+    for i in range(len(inst.gpus)):
+        direct_by_class.setdefault(bm.gpu_class(i), []).extend([i] * val(bm.gpus.direct[i]))
+        riser_cards.extend([i] * val(bm.gpus.on_riser[i]))
     placed: list[dict[str, Any]] = []
     s = bm.slots
     for (pp, q, cls), v in sorted(s.direct.items(), key=lambda kv: kv[0][1]):
         if pp == b and val(v):
-            placed.append({"id": direct_by_class[cls].pop(), "slot": q, "mount": "direct"})
+            placed.append({"opt": direct_by_class[cls].pop(), "slot": q, "mount": "direct"})
     for (pp, cls), v in s.bay.items():
         for _ in range(val(v) if pp == b else 0):
-            placed.append({"id": direct_by_class[cls].pop(), "mount": "bay"})
+            placed.append({"opt": direct_by_class[cls].pop(), "mount": "bay"})
     risers: dict[str, int] = {}
     outputs = inst.bifurcation.entry.outputs if inst.bifurcation else 0
     # Cards that need a bifurcating slot take the riser slots that split first; the model counted them.
-    needs = {opt.id for i, opt in enumerate(inst.gpus) if bm.gpu_class(i)[2]}
+    needs = {i for i in range(len(inst.gpus)) if bm.gpu_class(i)[2]}
     special = [c for c in riser_cards if c in needs]
     riser_cards = [c for c in riser_cards if c not in needs]
     used = [q for (pp, q), v in sorted(s.riser.items()) if pp == b and val(v)]
@@ -45,19 +43,19 @@ def extract_build(solver: Any, bm: BuildModel, split: str) -> Build:
             if (q in splits and special)
             else (riser_cards.pop() if riser_cards else special.pop())
         )
-        placed.append({"id": card, "slot": q, "mount": "riser"})
+        placed.append({"opt": card, "slot": q, "mount": "riser"})
         _count(risers, riser_for(bm, p, "slot", _gen(plat, q)).id)
     for (pp, q), v in sorted(s.bifurcated.items()):
         if pp == b and val(v):
             _count(risers, inst.bifurcation.id)  # type: ignore[union-attr]
             for _ in range(outputs):
                 if riser_cards:
-                    placed.append({"id": riser_cards.pop(), "slot": q, "mount": "bifurcated"})
+                    placed.append({"opt": riser_cards.pop(), "slot": q, "mount": "bifurcated"})
                     _count(risers, riser_for(bm, p, "slot", _gen(plat, q)).id)
     for (pp, k), v in sorted(s.port.items()):
         for _ in range(val(v) if pp == b else 0):
             port = plat.entry.ports[k]
-            placed.append({"id": riser_cards.pop(), "port": k, "mount": "port"})
+            placed.append({"opt": riser_cards.pop(), "port": k, "mount": "port"})
             _count(risers, riser_for(bm, p, port.kind, port.gen).id)
     _assign_psus(solver, bm, placed)
     _assign_layers(solver, bm, placed, split)
@@ -83,14 +81,33 @@ def extract_build(solver: Any, bm: BuildModel, split: str) -> Build:
         cpu_count=plat.sockets,
         memory=PartCount(id=mem.dimm.id, count=mem.count) if mem else None,
         chassis=chassis,
-        gpus=tuple(GpuUse(**c) for c in placed),
+        gpus=tuple(_card(inst.gpus[c.pop("opt")], c) for c in placed),
         psus=tuple(psus),
         risers=tuple(PartCount(id=r, count=n) for r, n in sorted(risers.items())),
         bridges=tuple(PartCount(id=b) for b, (v, _) in sorted(bm.bridges.items()) if val(v)),
+        accessories=_accessories(solver, bm),
         cpu_layers=val(bm.cpu_layers) if bm.cpu_layers is not None else 0,
         split=split if len(placed) > 1 else "layer",
         runtime=next((a for a, v in bm.runtime.items() if val(v)), None) if placed else None,
     )
+
+
+def _card(opt: Any, placed: dict[str, Any]) -> GpuUse:
+    """One placed card: its id and, for a limited option, its power limit."""
+    return GpuUse(id=opt.id, power_limit_w=opt.limit_w, **placed)
+
+
+def _accessories(solver: Any, bm: BuildModel) -> tuple[PartCount, ...]:
+    """Accessories the solver bought, by id (shrouds, EPS adapters, adapter boards)."""
+    counts: dict[str, int] = {}
+    for acc, expr in bm.accessories:
+        counts[acc.id] = counts.get(acc.id, 0) + int(solver.Value(expr))
+    for i, gpu in enumerate(bm.inst.gpus):
+        for kind in gpu.entry.needs:
+            board = bm.inst.accessory(kind, gpu.id)
+            if board is not None:
+                counts[board.id] = counts.get(board.id, 0) + solver.Value(bm.gpus.n[i])
+    return tuple(PartCount(id=a, count=n) for a, n in sorted(counts.items()) if n > 0)
 
 
 def _count(d: dict[str, int], key: str) -> None:
@@ -109,12 +126,12 @@ def _assign_psus(solver: Any, bm: BuildModel, placed: list[dict[str, Any]]) -> N
     """Give each card the PSU instance the solver's feed counts say (instances in use, in order)."""
     if not any(solver.Value(v) for per_k in bm.psus.u[0] for v in per_k):
         return  # a server feeds its own cards
-    for i, opt in enumerate(bm.inst.gpus):
+    for i in range(len(bm.inst.gpus)):
         feeds = []
         for j in range(len(bm.psus.u)):
             feeds.extend([j + 1] * solver.Value(bm.psus.feeds[j][i]))  # numbered from 1
         for card in placed:
-            if card["id"] == opt.id and "psu" not in card and feeds:
+            if card["opt"] == i and "psu" not in card and feeds:
                 card["psu"] = feeds.pop()
 
 
@@ -122,8 +139,8 @@ def _assign_layers(solver: Any, bm: BuildModel, placed: list[dict[str, Any]], sp
     """Spread each option's layers over its cards as evenly as its per-card capacity allows."""
     if bm.inst.request.workload is None or split == "tensor" or not bm.layers:
         return
-    for i, opt in enumerate(bm.inst.gpus):
-        mine = [c for c in placed if c["id"] == opt.id]
+    for i in range(len(bm.inst.gpus)):
+        mine = [c for c in placed if c["opt"] == i]
         total = solver.Value(bm.layers[i])
         for k, card in enumerate(mine):
             card["layers"] = total // len(mine) + (1 if k < total % len(mine) else 0)

@@ -17,6 +17,7 @@ from planner.instance.resolve import Instance
 from planner.model import build_model
 from planner.schema.build import Build
 from planner.solver.extract import extract_build
+from planner.solver.limits import relax_limits
 from planner.solver.solve import SENSE, Params, _solver, hint_values, objective_expr
 
 
@@ -72,7 +73,9 @@ def frontier(inst: Instance, points: int = 20, params: Params | None = None) -> 
         value_solver: cp_model.CpSolver, cost_solver: cp_model.CpSolver, used: cp_model.CpSolver
     ) -> Point:
         both = proven[id(value_solver)] and proven[id(cost_solver)]
-        return Point(extract_build(used, bm, "layer"), int(used.Value(cost)), int(used.Value(value)), both)
+        # No stage minimises power limits here: keep a limit only where the checker needs it.
+        build = relax_limits(extract_build(used, bm, "layer"), inst)
+        return Point(build, int(used.Value(cost)), int(used.Value(value)), both)
 
     def from_cap(cap: int | None) -> Point | None:
         """Best objective within a cost cap, then the least cost that reaches it."""

@@ -13,6 +13,7 @@ from planner.instance.resolve import Instance
 from planner.model import BuildModel, build_model
 from planner.schema.build import Build
 from planner.solver.extract import extract_build
+from planner.solver.limits import relax_limits
 
 SENSE = {
     "vram": "max",
@@ -23,6 +24,7 @@ SENSE = {
     "cost": "min",
     "cost_of_ownership": "min",
     "plainness": "min",
+    "limit_cut": "min",
 }
 EXPR = {
     "vram": "vram_mb",
@@ -33,6 +35,7 @@ EXPR = {
     "cost": "cost",
     "cost_of_ownership": "cost_of_ownership",
     "plainness": "plainness",
+    "limit_cut": "limit_cut",
 }
 # Ties are broken explicitly, the same way every time: the cheaper build, then the plainer one (cards in
 # slots rather than on risers, a case rather than an open frame).
@@ -156,7 +159,7 @@ def solve(inst: Instance, params: Params | None = None, top: int = 1, split: str
     params = params or Params()
     start = time.monotonic()
     deadline = start + params.time_limit_s
-    objectives = stages(inst.request.objectives())
+    objectives = with_limit_stage(inst, stages(inst.request.objectives()))
     splits = [split] if split else _splits(inst)
     best: Outcome | None = None
     for sp in splits:
@@ -170,6 +173,10 @@ def solve(inst: Instance, params: Params | None = None, top: int = 1, split: str
                 status, [extract_build(solver, bm, sp)], [_values(solver, bm)], gap=gap, model=bm, split=sp
             )
             _alternatives(out, bm, objectives, params, deadline, top, sp)
+            if status != "optimal" or inst.lowest_limits:
+                # The last stage (fewest power limits) may not have run, or cards came at their lowest
+                # limits: keep a limit only where it helps.
+                out.builds = [relax_limits(b, inst) for b in out.builds]
         if best is None or _better(out, best, objectives):
             best = out
     assert best is not None
@@ -185,7 +192,7 @@ def _promise(bm: BuildModel, objective: str) -> tuple[list[float], list[float]]:
     per_dollar, per_card = [], []
     for o in bm.inst.gpus:
         g, price = o.entry, max(1, o.price_usd or 1)
-        c = bm.inst.coeff.get(o.id)
+        c = bm.inst.coeff.get(o.key)
         if objective in ("decode", "prefill", "batch_throughput") and c is not None:
             key = {"decode": c.decode_ns, "prefill": c.prefill_ns, "batch_throughput": c.batch_ns}[objective]
             value = 0.0 if c.problem else c.cap_layers / max(1, key)
@@ -226,6 +233,14 @@ def warm_start(bm: BuildModel, objective: str, params: Params, deadline: float) 
     solver = _solver(params, budget)
     if solver.Solve(m) in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         _hint_everything(bm.m, solver)
+
+
+def with_limit_stage(inst: Instance, objectives: tuple[str, ...]) -> tuple[str, ...]:
+    """The objectives, then (when the solver may set power limits) the least power-limiting among equal
+    builds: a limit is chosen only where it buys something."""
+    if any(o.limit_w is not None for o in inst.gpus) and not inst.lowest_limits:
+        return (*objectives, "limit_cut")
+    return objectives
 
 
 def _splits(inst: Instance) -> list[str]:
@@ -270,13 +285,16 @@ def _alternatives(
 
 def _copy_exclusions(bm: BuildModel, builds: list[Build]) -> None:
     m, g = bm.m, bm.gpus
+    ids = sorted({o.id for o in bm.inst.gpus})
     for k, b in enumerate(builds):
         chosen: dict[str, int] = {}
         for u in b.gpus:
             chosen[u.id] = chosen.get(u.id, 0) + u.count
         differs = []
-        for i, opt in enumerate(bm.inst.gpus):
-            d = m.NewBoolVar(f"differs[{opt.id}#{k}]")
-            m.Add(g.n[i] != chosen.get(opt.id, 0)).OnlyEnforceIf(d)
+        for gid in ids:
+            # Options of one card at other power limits are the same card: count them together.
+            total = sum(g.n[i] for i, o in enumerate(bm.inst.gpus) if o.id == gid)
+            d = m.NewBoolVar(f"differs[{gid}#{k}]")
+            m.Add(total != chosen.get(gid, 0)).OnlyEnforceIf(d)
             differs.append(d)
         m.AddBoolOr(differs)

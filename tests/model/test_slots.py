@@ -3,11 +3,21 @@ open frames hang cards on risers, bifurcation splits a slot."""
 
 from tiny import base_parts, board, chassis, gpu, make_catalog, request, riser, rules, solve_checked
 
+# The tiny base parts as a hand-written build, for checker-side tests.
+BASE_BUILD = {
+    "board": "board-a",
+    "cpu": "cpu-a",
+    "memory": {"id": "dimm-a", "count": 8},
+    "chassis": "tower-a",
+    "psus": [{"id": "psu-a"}],
+}
 ADJACENT = [{"position": p, "size": 16, "lanes": 16, "gen": 4, "link": "cpu"} for p in (1, 2, 3)]
 
 
-def most_cards(entries, **req):
-    out = solve_checked(make_catalog(entries), request(objective="vram", **req), rules())
+def most_cards(entries, rule_changes=None, **req):
+    out = solve_checked(
+        make_catalog(entries), request(objective="vram", **req), rules(**(rule_changes or {}))
+    )
     return out, (len(out.builds[0].gpus) if out.builds else None)
 
 
@@ -27,11 +37,58 @@ def test_single_slot_cards_use_every_slot():
     assert n == 3
 
 
-def test_open_air_cards_keep_a_free_slot_below_in_a_case():
-    # Slots at 1, 3, 5: blower 2-slot cards fill all three; open-air ones need a gap, so two.
-    _, blower = most_cards([*base_parts(), gpu("g", usd=10, cooling="blower")])
-    _, open_air = most_cards([*base_parts(), gpu("g", usd=10, cooling="open-air")])
+def test_open_air_cards_keep_a_free_slot_below_when_the_rules_ask():
+    # Slots at 1, 3, 5: blower 2-slot cards fill all three; with a one-slot gap rule open-air ones take two.
+    gap = {"cooling": {"open_air_gap_slots": 1}}
+    _, blower = most_cards([*base_parts(), gpu("g", usd=10, cooling="blower")], gap)
+    _, open_air = most_cards([*base_parts(), gpu("g", usd=10, cooling="open-air")], gap)
     assert (blower, open_air) == (3, 2)
+
+
+def test_one_sandwiched_open_air_card_is_allowed_with_a_warning():
+    from planner.check import check_build, summarize
+    from planner.schema.build import Build
+
+    cat = make_catalog([*base_parts(), gpu("g", usd=10, cooling="open-air")])
+    req, r = request(objective="vram"), rules()
+    # Slots 1, 3, 5: a third card would press a second open-air card against its neighbour.
+    out = solve_checked(cat, req, r)
+    assert len(out.builds[0].gpus) == 2
+    out = solve_checked(cat, req, rules(cooling={"max_sandwiched_open_air": 2}))
+    assert len(out.builds[0].gpus) == 3
+    base = BASE_BUILD
+    pair = Build.model_validate(base | {"gpus": [{"id": "g", "slot": q, "mount": "direct"} for q in (1, 3)]})
+    assert check_build(pair, cat, req, r) == []
+    assert sum("sandwiched" in w for w in summarize(pair, cat, req, r).warnings) == 1
+    stack = Build.model_validate(
+        base | {"gpus": [{"id": "g", "slot": q, "mount": "direct"} for q in (1, 3, 5)]}
+    )
+    assert [v.rule for v in check_build(stack, cat, req, r)] == ["cooling sufficient"]
+
+
+def test_a_riser_may_use_the_gap_below_an_open_air_card():
+    from planner.check import check_build
+    from planner.schema.build import Build
+
+    gap = rules(cooling={"open_air_gap_slots": 1})
+    cat = make_catalog([*parts(chassis(risers=1)), gpu("g", usd=10, cooling="open-air"), riser()])
+    build = BASE_BUILD | {
+        "risers": [{"id": "riser-a", "count": 1}],
+        "gpus": [
+            {"id": "g", "slot": 1, "mount": "direct", "psu": 1},
+            {"id": "g", "slot": 3, "mount": "riser", "psu": 1},
+        ],
+    }
+    assert check_build(Build.model_validate(build), cat, request(), gap) == []
+    direct = dict(build, risers=[], gpus=[build["gpus"][0], dict(build["gpus"][1], mount="direct")])
+    broken = check_build(Build.model_validate(direct), cat, request(), gap)
+    assert [v.rule for v in broken] == ["cards in slots"]
+    # The solver agrees: two open-air cards directly plus one on a riser in the gap.
+    _, n = most_cards(
+        [*parts(chassis(risers=1)), gpu("g", usd=10, cooling="open-air"), riser()],
+        {"cooling": {"open_air_gap_slots": 1}},
+    )
+    assert n == 3
 
 
 def test_last_card_must_end_within_the_chassis_slots():
