@@ -214,7 +214,7 @@ def build_request(build: Build, catalog: Catalog | None = None) -> Request:
     site the file carries (the default site, one 120 V / 15 A circuit, when it names none), and parts the
     catalogue has no price for (an enclosure sold only inside a whole machine) taken as already owned."""
     from planner.check.context import Ctx
-    from planner.schema.request import Owned, Site
+    from planner.schema.request import Owned, Require, Site, Software
 
     owned: list[Owned] = []
     if catalog is not None:
@@ -224,8 +224,19 @@ def build_request(build: Build, catalog: Catalog | None = None) -> Request:
             entry = catalog.entries.get(pid)
             if entry is not None and hasattr(entry, "prices") and not entry.prices:
                 owned.append(Owned(id=pid, count=n))
+    # A build file is judged on physics, not on a buyer's preferences: every enclosure kind, legacy
+    # cards and mixed vendors are allowed (the report still names the stack they need), and a site
+    # that states no noise level is taken as one that tolerates the machine (loud).
+    site = build.site or Site()
+    if "noise" not in site.model_fields_set:
+        site = site.model_copy(update={"noise": "loud"})
     return Request(
-        budget_usd=10_000_000, workload=build.workload, site=build.site or Site(), owned=tuple(owned)
+        budget_usd=10_000_000,
+        workload=build.workload,
+        site=site,
+        owned=tuple(owned),
+        require=Require(chassis_kinds=("tower", "rack", "open-frame")),
+        software=Software(legacy=True, mixed_vendors=True),
     )
 
 
