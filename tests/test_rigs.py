@@ -131,5 +131,5 @@ def test_gallery_file_naming_a_missing_part_is_bad_input(capsys, tmp_path):
     path.write_text(text)
     code, out = run_check(capsys, path)
     line = next(i + 1 for i, t in enumerate(text.splitlines()) if "tesla-shroud" in t)
-    assert code == 1 and f"p40.yaml:{line}: accessories.0.id: unknown accessory id 'tesla-shroud'" in out.err
+    assert code == 1 and f"p40.yaml:{line}: accessories[0].id: unknown accessory id 'tesla-shroud'" in out.err
     assert "did you mean" in out.err and "Traceback" not in out.err
