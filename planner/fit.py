@@ -119,12 +119,20 @@ def record(hw: Hardware, model: Llm, quant: Quant, options: Options, stack: Any 
         return None
     if not est.fits or est.errors or est.decode_tokens_per_s is None:
         return None
-    low = float(est.uncertainty["low"])
-    main = max(layout.placement.shares, key=lambda s: s.layers_share)
-    prompt_low = float(uncertainty(main.runtime.key, "prompt").get("low", low))
-    tier, basis = evidence(layout.placement)
-    decode_low = est.decode_tokens_per_s * low
+    main = max(layout.placement.shares, key=lambda share: share.layers_share)
+    # The estimate's own conservative figures and tier when it gives them; else the band's low edges and
+    # the tier of the constants the placement used.
+    decode_low = getattr(est, "decode_tokens_per_s_conservative", None)
+    if decode_low is None:
+        decode_low = est.decode_tokens_per_s * float(est.uncertainty["low"])
     prefill = est.prefill_tokens_per_s
+    prefill_low = getattr(est, "prefill_tokens_per_s_conservative", None)
+    if prefill_low is None and prefill is not None:
+        prefill_low = prefill * float(
+            uncertainty(main.runtime.key, "prompt").get("low", est.uncertainty["low"])
+        )
+    tier, basis = evidence(layout.placement)
+    tier = getattr(est, "evidence", None) or tier
     return FitRecord(
         model=model.id,
         model_name=model.name,
@@ -138,9 +146,9 @@ def record(hw: Hardware, model: Llm, quant: Quant, options: Options, stack: Any 
         context=wl.context_tokens,
         max_context=est.max_context,
         decode_tokens_per_s=round(est.decode_tokens_per_s, 1),
-        decode_conservative_tokens_per_s=round(decode_low, 1),
+        decode_tokens_per_s_conservative=round(decode_low, 1),
         prefill_tokens_per_s=None if prefill is None else round(prefill, 1),
-        prefill_conservative_tokens_per_s=None if prefill is None else round(prefill * prompt_low, 1),
+        prefill_tokens_per_s_conservative=None if prefill_low is None else round(prefill_low, 1),
         usable=decode_low >= max(options.min_tps, USABLE_TPS),
         evidence=tier,  # type: ignore[arg-type]
         evidence_basis=basis,
@@ -210,7 +218,7 @@ def fit(catalog: Any, hw: Hardware, options: Options, stack: Any = None) -> list
             if weight_bytes(model, quant) / 1e9 > budget_gb:
                 continue  # the weights alone exceed every byte there is: no estimate needed
             rec = record(hw, model, quant, options, stack)
-            if rec is None or rec.decode_conservative_tokens_per_s < options.min_tps:
+            if rec is None or rec.decode_tokens_per_s_conservative < options.min_tps:
                 continue
             found.append(rec)
             if (

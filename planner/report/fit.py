@@ -83,8 +83,8 @@ def rows(records: list[FitRecord], verbose: bool) -> tuple[list[str], list[list[
             r.quant,
             f"{r.weights_gb:.1f}",
             f"{r.max_context:,}",
-            _speed(r.decode_tokens_per_s, r.decode_conservative_tokens_per_s),
-            _speed(r.prefill_tokens_per_s, r.prefill_conservative_tokens_per_s),
+            _speed(r.decode_tokens_per_s, r.decode_tokens_per_s_conservative),
+            _speed(r.prefill_tokens_per_s, r.prefill_tokens_per_s_conservative),
             r.evidence,
             _note(r),
         ]

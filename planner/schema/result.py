@@ -360,13 +360,13 @@ class FitRecord(Strict):
     context: int = Field(description="Context the fit was checked at, tokens.")
     max_context: int = Field(description="Longest context that fits at batch 1 (at most the trained limit).")
     decode_tokens_per_s: float = Field(description="Likely batch-1 decode tokens/s.")
-    decode_conservative_tokens_per_s: float = Field(description="Conservative decode: the band's low edge.")
+    decode_tokens_per_s_conservative: float = Field(description="Conservative decode: the band's low edge.")
     prefill_tokens_per_s: float | None = Field(description="Likely prompt processing tokens/s.")
-    prefill_conservative_tokens_per_s: float | None = Field(description="Conservative prompt tokens/s.")
+    prefill_tokens_per_s_conservative: float | None = Field(description="Conservative prompt tokens/s.")
     usable: bool = Field(description="Conservative decode reaches the usable speed (see --min-tps).")
-    evidence: Literal["measured", "family", "prior"] = Field(
+    evidence: Tier = Field(
         description="What the speed rests on: runs of this configuration, constants fitted on this device "
-        "family, or a prior (vendor or global defaults)."
+        "family, or a prior (vendor or global defaults); the weakest among the devices used."
     )
     evidence_basis: str = Field(description="The constants behind the figure and where they come from.")
     split: str = Field(description="single, layer or tensor.")
