@@ -34,18 +34,10 @@ app = typer.Typer(
 )
 
 
-def version_text() -> str:
-    """'rig-planner X.Y.Z' as installed (the source checkout's pyproject when not installed)."""
-    from importlib.metadata import PackageNotFoundError, version
-
-    try:
-        return f"rig-planner {version('rig-planner')}"
-    except PackageNotFoundError:
-        return "rig-planner (not installed)"
-
-
 def _version(value: bool) -> None:
     if value:
+        from planner.about import version_text
+
         print(version_text())
         raise typer.Exit()
 

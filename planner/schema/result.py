@@ -29,6 +29,10 @@ class PartLine(Strict):
     subtotal_usd: float = Field(description="What this line costs: unit price x the units not owned.")
     price_date: str | None = Field(description="Date of the price (YYYY-MM-DD).")
     stale: bool = Field(default=False, description="The price is older than the staleness limit.")
+    price_basis: str | None = Field(default=None, description="Where the price comes from (its source).")
+    notes: list[str] = Field(
+        default=[], description="Compatibility notes: what the part needs or gives in this build."
+    )
 
 
 class CardLine(Strict):
