@@ -32,6 +32,7 @@ class Hardware:
     gpus: list[Gpu] = field(default_factory=list)
     system: System | None = None
     cpu: Cpu | None = None
+    parts: list[tuple[str, int]] = field(default_factory=list)  # catalogue ids and counts, as runs name them
 
     def memory_gb(self, backend: str) -> float:
         """Memory the weights could use at most: the devices' usable memory, plus the host's RAM."""
@@ -94,6 +95,27 @@ def evidence(placement: Any) -> tuple[str, str]:
 
 def _context(model: Llm, options: Options) -> int:
     return options.context if options.context is not None else min(DEFAULT_CONTEXT, model.max_context)
+
+
+def measured_quants(
+    catalog: Any, hw: Hardware, model: Llm, backend: str, runtime: str | None, runs: Any
+) -> set[str]:
+    """Quants of this model with a measured decode run of exactly this hardware, backend, runtime and test
+    (llama-bench tg128): their figures rest on a measurement, the 'measured' tier."""
+    from planner.data.measured import Wanted, find, quant_id
+
+    if not hw.parts:
+        return set()
+    tests = {"decode": (TEST_GENERATE, 0), "prompt": (TEST_PROMPT, 0)}
+    wanted = Wanted(tuple(hw.parts), model.id, "", backend, runtime, tests)
+    out = set()
+    for match in find(wanted, catalog, runs):
+        # Asked for no quant, an exact run differs in its quant only.
+        if match.kind == "decode" and all(d.startswith("quant ") for d in match.differs):
+            qid = quant_id(match.run.quant, catalog)
+            if qid is not None:
+                out.add(qid)
+    return out
 
 
 def record(hw: Hardware, model: Llm, quant: Quant, options: Options, stack: Any = None) -> FitRecord | None:
@@ -204,15 +226,23 @@ def stack_for(catalog: Any, hw: Hardware, backend: str, models: Sequence[Llm]) -
     return choose_stack(catalog, request, hw.gpus, system=hw.system)
 
 
-def fit(catalog: Any, hw: Hardware, options: Options, stack: Any = None) -> list[FitRecord]:
+def fit(catalog: Any, hw: Hardware, options: Options, stack: Any = None, runs: Any = None) -> list[FitRecord]:
     """Every model x quant that fits (or the best quant per model), sorted: usable speed first, then the
-    largest model, then the best quant. `stack` defaults to stack_for(...)."""
+    largest model, then the best quant. `stack` defaults to stack_for(...), `runs` to every measured run."""
+    from planner.data.measured import all_runs, model_id
+
     models = [m for m in catalog.of_kind("llm") if not options.families or in_families(m, options.families)]
     quants = catalog.of_kind("quant")
     stack = stack if stack is not None else stack_for(catalog, hw, options.backend, models)
+    # Runs grouped by model once: find() then reads only the runs of the model at hand.
+    by_model: dict[str | None, list[Any]] = {}
+    for run in all_runs() if runs is None else runs:
+        by_model.setdefault(model_id(run.model, catalog), []).append(run)
+    runtime = stack.runtime if stack is not None else None
     budget_gb = hw.memory_gb(options.backend)
     out: list[FitRecord] = []
     for model in models:
+        measured = measured_quants(catalog, hw, model, options.backend, runtime, by_model.get(model.id, []))
         found: list[FitRecord] = []
         for quant in quants_for(model, quants, options.backend):
             if weight_bytes(model, quant) / 1e9 > budget_gb:
@@ -220,6 +250,14 @@ def fit(catalog: Any, hw: Hardware, options: Options, stack: Any = None) -> list
             rec = record(hw, model, quant, options, stack)
             if rec is None or rec.decode_tokens_per_s_conservative < options.min_tps:
                 continue
+            if quant.id in measured:
+                rec = rec.model_copy(
+                    update={
+                        "evidence": "measured",
+                        "evidence_basis": "a measured run of this"
+                        " hardware, model, quant and test; " + rec.evidence_basis,
+                    }
+                )
             found.append(rec)
             if (
                 not options.all_quants

@@ -6,7 +6,7 @@ Exit 0 when it fits, 3 (with the nearest setups that would fit) when it does not
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
@@ -23,8 +23,8 @@ from planner.cli.common import (
     load,
     note,
 )
-from planner.cli.machine import detected_hardware, parse_flag
 from planner.cli.machine import flag_problem as _flag_problem
+from planner.cli.machine import given_hardware
 from planner.data.load import InputError, Problem
 
 # The model estimated when none is named: a common 8B, and the report and stderr say it was assumed.
@@ -143,34 +143,9 @@ def estimate(
         perf.check_quant_backend(q, backend)
     except (perf.QuantError, ValueError) as exc:
         errors.append(_flag_problem("--quant", str(exc), _nearest_quant_hint(quant, quants, backend)))
-    parts: list[tuple[Any, int]] = []
-    detected = not (gpu or system or cpu)
-    if detected:
-        parts, found_ram = detected_hardware(cat, err_console())
-        ram_gb = ram_gb or found_ram
-    for flag, values, kinds in (
-        ("--gpu", gpu, ("gpu",)),
-        ("--system", [system], ("system",)),
-        ("--cpu", [cpu], ("cpu",)),
-    ):
-        if values and all(values):
-            try:
-                parts += [(i.entry, i.count) for i in parse_flag(flag, values, cat, kinds).items]  # type: ignore[arg-type]
-            except InputError as exc:
-                errors.extend(exc.problems)
-    devices: list[Any] = []
-    host = None
-    gpu_parts = [(e, n) for e, n in parts if e.kind != "cpu"]
-    for entry, n in gpu_parts:
-        devices.extend(
-            perf.device_from_gpu(entry) * n
-            if entry.kind == "gpu"
-            else [perf.device_from_system(entry, entry.gpu_memory(raised_wired_limit))]
-        )
-    cpu_parts = [(e, n) for e, n in parts if e.kind == "cpu"]
-    if cpu_parts and (cpu or detected or not gpu_parts):
-        cpu_entry, sockets = cpu_parts[0]
-        host = perf.device_from_cpu(cpu_entry, ram_gb or min(cpu_entry.max_memory_gb * sockets, 128), sockets)
+    given = given_hardware(cat, gpu, system, cpu, ram_gb, raised_wired_limit, err_console())
+    errors.extend(given.problems)
+    devices, host = given.devices, given.host
     if not errors:
         errors += _context_problems(llm, context, prompt, generate)
         errors += [
@@ -198,7 +173,7 @@ def estimate(
     result = estimate_result(devices, wl, host, list(quants.values()))
     from planner.data.evidence import extras
 
-    used = gpu_parts + (cpu_parts if host is not None else [])
+    used = given.used
     est = perf.estimate(devices, wl, host)
     result = result.model_copy(
         update=extras(

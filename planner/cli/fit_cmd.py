@@ -24,9 +24,15 @@ def _problem(flag: str, message: str, hint: str = "") -> Any:
 
 def fit(
     gpu: Annotated[
-        list[str] | None, typer.Option("--gpu", help="GPU id with a count, ID:N (repeatable, mix allowed).")
+        list[str] | None,
+        typer.Option(
+            "--gpu",
+            help="GPUs: id or name with a count ('2x RTX 3090', rtx-3090:2); repeatable, mix allowed.",
+        ),
     ] = None,
-    system: Annotated[str | None, typer.Option("--system", help="A whole unified-memory system id.")] = None,
+    system: Annotated[
+        str | None, typer.Option("--system", help="A unified-memory system: id or name ('M3 Ultra 512GB').")
+    ] = None,
     build: Annotated[
         Path | None,
         typer.Option("--build", help="A build file: its cards with their PCIe links, CPU and RAM."),
@@ -66,6 +72,7 @@ def fit(
 ) -> None:
     """What runs on given hardware: every model and quant that fits, its longest context and speed.
 
+    With no hardware given, reads this machine's (nvidia-smi, rocm-smi, system_profiler, lscpu).
     Rows come largest model first among those that run at a usable speed (conservative decode of 5 tokens/s,
     or --min-tps), each with the best quant up to Q8-class; the speeds are llama-bench's pp512 / tg128.
     """
@@ -127,17 +134,13 @@ def _flag_problems(
     """Flags that contradict each other or are out of range, before the catalogue is read."""
     out = []
     given = [name for name, v in (("--gpu", gpu), ("--system", system), ("--build", build)) if v]
-    if not given and not cpu:
-        out.append(
-            _problem("--gpu", "no hardware given", "give --gpu ID:N, --system ID, --build FILE or --cpu ID")
-        )
     if len(given) > 1:
         out.append(_problem(given[1], f"{given[0]} and {given[1]} both given", "give one kind of hardware"))
     if (system or build) and cpu:
         out.append(
             _problem("--cpu", f"{'--system' if system else '--build'} brings its own CPU", "drop --cpu")
         )
-    if ram_gb is not None and not cpu:
+    if ram_gb is not None and not cpu and given:  # alone, it sets the RAM of the detected machine
         out.append(_problem("--ram-gb", "system RAM needs --cpu", "add --cpu ID"))
     if raised and not system:
         out.append(_problem("--raised-wired-limit", "applies to a --system only", "add --system ID"))
@@ -174,39 +177,27 @@ def hardware(
     catalog: list[Path] | None,
     prices: list[Path] | None,
 ) -> Any:
-    """The devices the flags name: cards, a system, a build file's parts, and the CPU host with its RAM."""
-    from planner import perf
-    from planner.cli.estimate_cmd import _parse_gpus
+    """The devices the flags name as people write them ('2x RTX 3090'), a build file's parts, or this
+    machine's hardware when none is given (said on stderr)."""
+    from planner.cli.common import err_console
+    from planner.cli.machine import given_hardware
     from planner.data.load import InputError
     from planner.fit import Hardware
 
     if build is not None:
         return build_hardware(build, catalog, prices)
-    hw = Hardware()
-    problems = []
-    try:
-        for entry, n in _parse_gpus(gpu, cat):
-            hw.gpus += [entry] * n
-            hw.devices += perf.device_from_gpu(entry) * n
-    except InputError as exc:
-        problems += exc.problems
-    for flag, value, kind in (("--system", system, "system"), ("--cpu", cpu, "cpu")):
-        if not value:
-            continue
-        try:
-            entry = cat.get(value, kind)
-        except InputError as exc:
-            problems += [_problem(flag, p.message, p.hint) for p in exc.problems]
-            continue
-        if kind == "system":
-            hw.system = entry
-            hw.devices = [perf.device_from_system(entry, entry.gpu_memory(raised))]
-        else:
-            hw.cpu = entry
-            hw.host = perf.device_from_cpu(entry, ram_gb or min(entry.max_memory_gb, 128))
-    if problems:
-        raise InputError(problems)
-    return hw
+    given = given_hardware(cat, gpu, system, cpu, ram_gb, raised, err_console())
+    if given.problems:
+        raise InputError(given.problems)
+    used = given.used
+    return Hardware(
+        devices=given.devices,
+        host=given.host,
+        gpus=[e for e, n in used if e.kind == "gpu" for _ in range(n)],
+        system=next((e for e, _ in used if e.kind == "system"), None),
+        cpu=next((e for e, _ in used if e.kind == "cpu"), None),
+        parts=[(e.id, n) for e, n in used],
+    )
 
 
 def build_hardware(path: Path, catalog: list[Path] | None, prices: list[Path] | None) -> Any:
@@ -233,7 +224,10 @@ def build_hardware(path: Path, catalog: list[Path] | None, prices: list[Path] | 
         )
         raise Infeasible(EXIT_INFEASIBLE)
     ctx = Ctx(problem.catalog, problem.request, problem.rules, parsed)
+    counts = ctx.part_counts()
+    kinds = ("gpu", "system", "cpu")
     hw = Hardware(gpus=[ctx.gpu(c) for c in ctx.cards], system=ctx.system, cpu=ctx.cpu)
+    hw.parts = [(pid, n) for pid, n in counts.items() if getattr(ctx.part(pid), "kind", "") in kinds]
     if ctx.system is not None:
         hw.devices = [perf.device_from_system(ctx.system, ctx.system.gpu_memory(False))]
     else:
