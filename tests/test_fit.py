@@ -69,7 +69,9 @@ def test_nothing_that_fits_is_left_out(catalog, two_3090s):
 def test_model_specific_quants_only_for_their_models(catalog):
     quants = catalog.of_kind("quant")
     llama = catalog.get("llama-3-3-70b")
-    assert not [q.id for q in quants_for(llama, quants, "llama.cpp") if q.id.startswith("ud-") or q.id == "mxfp4"]
+    assert not [
+        q.id for q in quants_for(llama, quants, "llama.cpp") if q.id.startswith("ud-") or q.id == "mxfp4"
+    ]
     assert [q.id for q in quants_for(catalog.get("gpt-oss-120b"), quants, "llama.cpp")] == ["mxfp4"]
     assert "ud-iq1-s" in [q.id for q in quants_for(catalog.get("deepseek-r1"), quants, "llama.cpp")]
 
@@ -204,3 +206,19 @@ def test_build_file_its_cards_and_host_or_its_broken_rules(capsys, tmp_path):
     bad.write_text(BUILD.format(psu="hx1500i-2023", second=3))  # a PSU the build does not have
     code, out, err = call(capsys, "fit", "--build", str(bad))
     assert code in (1, 3) and out == "" and "bad.yaml" in err and "Traceback" not in err
+
+
+def test_model_specific_quants_must_name_real_models(tmp_path):
+    from planner.data.catalog import load_catalog
+    from planner.data.load import InputError
+
+    mix = tmp_path / "mix.yaml"
+    mix.write_text(
+        "- {kind: quant, id: my-mix, name: My mix, vendor: Me, source: my own files, family: gguf,"
+        " bits_per_weight: 2.1, bits_basis: file size over parameters, backends: [llama.cpp],"
+        " models: [deepseek-r2]}\n"
+    )
+    with pytest.raises(
+        InputError, match=r"my-mix.models: no llm with id 'deepseek-r2'. did you mean deepseek-r1"
+    ):
+        load_catalog(extra=[mix])

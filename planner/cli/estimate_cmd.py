@@ -23,8 +23,8 @@ from planner.cli.common import (
     load,
     note,
 )
+from planner.cli.machine import CpuOpt, GpuOpt, RaisedOpt, RamOpt, SystemOpt, given_hardware
 from planner.cli.machine import flag_problem as _flag_problem
-from planner.cli.machine import given_hardware
 from planner.data.load import InputError, Problem
 
 # The model estimated when none is named: a common 8B, and the report and stderr say it was assumed.
@@ -32,26 +32,11 @@ DEFAULT_MODEL = "llama-3-1-8b"
 
 
 def estimate(
-    gpu: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--gpu", help="GPUs: id or name, with a count ('2x RTX 3090', 3090:2); repeatable, mix allowed."
-        ),
-    ] = None,
-    system: Annotated[
-        str | None, typer.Option("--system", help="A unified-memory system: id or name ('M2 Ultra 192GB').")
-    ] = None,
-    raised_wired_limit: Annotated[
-        bool,
-        typer.Option(
-            "--raised-wired-limit",
-            help="With --system: count the raised GPU memory limit (macOS iogpu.wired_limit_mb).",
-        ),
-    ] = False,
-    cpu: Annotated[
-        str | None, typer.Option("--cpu", help="CPU id: CPU-only, or the host for offload.")
-    ] = None,
-    ram_gb: Annotated[float | None, typer.Option("--ram-gb", help="System RAM with --cpu, GB.")] = None,
+    gpu: GpuOpt = None,
+    system: SystemOpt = None,
+    raised_wired_limit: RaisedOpt = False,
+    cpu: CpuOpt = None,
+    ram_gb: RamOpt = None,
     model: Annotated[
         str | None,
         typer.Option("--model", help=f"LLM id (planner catalog list --kind llm); without it, {DEFAULT_MODEL}, said so."),

@@ -12,38 +12,27 @@ from typing import Annotated, Any
 import typer
 
 from planner.cli.common import EXIT_INFEASIBLE, CatalogOpt, Infeasible, JsonOpt, PricesOpt, emit_json, note
+from planner.cli.machine import CpuOpt, GpuOpt, RaisedOpt, RamOpt, SystemOpt
 
 BACKENDS = ("llama.cpp", "vllm", "exllamav2", "mlx")
 
 
 def _problem(flag: str, message: str, hint: str = "") -> Any:
-    from planner.data.load import Problem
+    from planner.cli.machine import flag_problem
 
-    return Problem("command line", None, flag, message, hint)
+    return flag_problem(flag, message, hint)
 
 
 def fit(
-    gpu: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--gpu",
-            help="GPUs: id or name with a count ('2x RTX 3090', rtx-3090:2); repeatable, mix allowed.",
-        ),
-    ] = None,
-    system: Annotated[
-        str | None, typer.Option("--system", help="A unified-memory system: id or name ('M3 Ultra 512GB').")
-    ] = None,
+    gpu: GpuOpt = None,
+    system: SystemOpt = None,
     build: Annotated[
         Path | None,
         typer.Option("--build", help="A build file: its cards with their PCIe links, CPU and RAM."),
     ] = None,
-    cpu: Annotated[
-        str | None, typer.Option("--cpu", help="CPU id: CPU-only, or the host for offload.")
-    ] = None,
-    ram_gb: Annotated[float | None, typer.Option("--ram-gb", help="System RAM with --cpu, GB.")] = None,
-    raised_wired_limit: Annotated[
-        bool, typer.Option("--raised-wired-limit", help="With --system: count the raised GPU memory limit.")
-    ] = False,
+    cpu: CpuOpt = None,
+    ram_gb: RamOpt = None,
+    raised_wired_limit: RaisedOpt = False,
     backend: Annotated[
         str, typer.Option("--backend", help="llama.cpp | vllm | exllamav2 | mlx.")
     ] = "llama.cpp",
@@ -63,6 +52,10 @@ def fit(
     all_quants: Annotated[
         bool, typer.Option("--all-quants", help="Every quant that fits, not only the best per model.")
     ] = False,
+    measured: Annotated[
+        Path | None,
+        typer.Option("--measured", help="Your measured runs (default ~/.config/rig-planner/measured.csv)."),
+    ] = None,
     verbose: Annotated[
         bool, typer.Option("--verbose", "-v", help="Add the launch line and warnings per row.")
     ] = False,
@@ -105,7 +98,9 @@ def fit(
         backend=backend, context=context, min_tps=min_tps, families=families, all_quants=all_quants
     )
     stack = stack_for(cat, hw, backend, cat.of_kind("llm"))
-    records = fit_models(cat, hw, options, stack)
+    from planner.data.measured import all_runs
+
+    records = fit_models(cat, hw, options, stack, all_runs(measured))
     if json:
         emit_json([r.model_dump(mode="json") for r in records])
     else:

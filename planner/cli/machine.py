@@ -5,11 +5,33 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Annotated, Any
+
+import typer
 
 from planner.data.catalog import Catalog
 from planner.data.hardware import Hardware, HardwareError, parse_hardware
 from planner.data.load import InputError, Problem
+
+# The hardware flags `estimate` and `fit` share.
+GpuOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--gpu", help="GPUs: id or name, with a count ('2x RTX 3090', 3090:2); repeatable, mix allowed."
+    ),
+]
+SystemOpt = Annotated[
+    str | None, typer.Option("--system", help="A unified-memory system: id or name ('M2 Ultra 192GB').")
+]
+RaisedOpt = Annotated[
+    bool,
+    typer.Option(
+        "--raised-wired-limit",
+        help="With --system: count the raised GPU memory limit (macOS iogpu.wired_limit_mb).",
+    ),
+]
+CpuOpt = Annotated[str | None, typer.Option("--cpu", help="CPU id: CPU-only, or the host for offload.")]
+RamOpt = Annotated[float | None, typer.Option("--ram-gb", help="System RAM with --cpu, GB.")]
 
 
 def flag_problem(flag: str, message: str, hint: str = "") -> Problem:

@@ -255,6 +255,22 @@ def apply_prices(cat: Catalog, path: Path, problems: list[Problem]) -> None:
         cat.entries[over.id] = cast(CatalogEntry, entry.model_copy(update={"prices": (*kept, price)}))
 
 
+def _unknown_refs(
+    cat: Catalog, kind: str, field_name: str, known: set[str], message: str, hint: str
+) -> list[Problem]:
+    """One problem per value of entry.field_name (a tuple) that is not among `known`, with the nearest."""
+    out = []
+    for e in cat.of_kind(kind):
+        for value in getattr(e, field_name):
+            if value not in known:
+                o = cat.origins[e.id]
+                where = f"{e.id}.{field_name}"
+                out.append(
+                    Problem(o.file, o.line, where, message.format(value), nearest(value, known) or hint)
+                )
+    return out
+
+
 def cross_check(cat: Catalog) -> list[Problem]:
     """Rules that span entries: sockets and series that some CPU has, breakouts for server PSUs."""
     problems = []
@@ -284,36 +300,15 @@ def cross_check(cat: Catalog) -> list[Problem]:
                         "add a CPU of one of them or fix the series names",
                     )
                 )
+    # Values that must name something another entry has: bridges fit some GPU's NVLink, quants made for
+    # some models name LLMs, models that exist in some quants only name quants.
     links = {g.nvlink for g in cat.of_kind("gpu")}
-    for bridge in cat.of_kind("bridge"):
-        for f in bridge.fits:
-            if f not in links:
-                o = cat.origins[bridge.id]
-                problems.append(
-                    Problem(
-                        o.file,
-                        o.line,
-                        f"{bridge.id}.fits",
-                        f"no GPU has nvlink {f!r}",
-                        nearest(f, links) or "use a GPU's nvlink value",
-                    )
-                )
-    # Quants made for some models only, and models that exist in some quants only: the ids must exist.
-    for kind, field_name, other in (("quant", "models", "llm"), ("llm", "quants", "quant")):
-        known = {e.id for e in cat.of_kind(other)}
-        for e in cat.of_kind(kind):
-            for name in getattr(e, field_name):
-                if name not in known:
-                    o = cat.origins[e.id]
-                    problems.append(
-                        Problem(
-                            o.file,
-                            o.line,
-                            f"{e.id}.{field_name}",
-                            f"no {other} with id {name!r}",
-                            nearest(name, known),
-                        )
-                    )
+    problems += _unknown_refs(
+        cat, "bridge", "fits", links, "no GPU has nvlink {!r}", "use a GPU's nvlink value"
+    )
+    llms, quants = {e.id for e in cat.of_kind("llm")}, {e.id for e in cat.of_kind("quant")}
+    problems += _unknown_refs(cat, "quant", "models", llms, "no llm with id {!r}", "")
+    problems += _unknown_refs(cat, "llm", "quants", quants, "no quant with id {!r}", "")
     families = {f for b in cat.of_kind("breakout") for f in b.fits_families}
     for p in cat.of_kind("psu"):
         if p.needs_breakout and p.family not in families:
