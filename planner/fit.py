@@ -19,6 +19,7 @@ from planner.schema.result import FitRecord
 USABLE_TPS = 5.0  # conservative decode below this is slower than reading speed: listed after the rest
 DEFAULT_CONTEXT = 4096  # a model that fits only a few hundred tokens of context is of no use
 QUALITY_BITS = 8.5  # above Q8_0 quality hardly improves while speed halves: prefer the best quant up to here
+GOOD_BITS = 4.0  # 4-bit class and up: below it, a model in RAM at a good quant is the better offer
 TEST_PROMPT, TEST_GENERATE = 512, 128  # llama-bench's pp512 / tg128, the figures people compare
 
 
@@ -263,7 +264,7 @@ def fit(catalog: Any, hw: Hardware, options: Options, stack: Any = None, runs: A
                 not options.all_quants
                 and rec.usable
                 and rec.offload == "none"
-                and rec.bits_per_weight <= QUALITY_BITS
+                and GOOD_BITS <= rec.bits_per_weight <= QUALITY_BITS
             ):
                 break  # the pick (see best()): lower quants fit too and would not be shown
         out.extend(found if options.all_quants else best(found))
@@ -271,11 +272,16 @@ def fit(catalog: Any, hw: Hardware, options: Options, stack: Any = None, runs: A
 
 
 def best(found: list[FitRecord]) -> list[FitRecord]:
-    """The quant to show for one model: the best quality up to Q8-class that runs at a usable speed on the
-    GPUs alone, else with offload to RAM, else the fastest that fits."""
+    """The quant to show for one model: the best quality up to Q8-class that runs at a usable speed, at
+    4-bit class or better on the GPUs alone, else with offload to RAM; then any usable one on the GPUs, any
+    usable one at all; else the fastest that fits."""
+    usable = [r for r in found if r.usable]
+    good = [r for r in usable if r.bits_per_weight >= GOOD_BITS]
     for group in (
-        [r for r in found if r.usable and r.offload == "none"],
-        [r for r in found if r.usable],
+        [r for r in good if r.offload == "none"],
+        good,
+        [r for r in usable if r.offload == "none"],
+        usable,
     ):
         capped = [r for r in group if r.bits_per_weight <= QUALITY_BITS]
         if group:

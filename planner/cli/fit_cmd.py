@@ -39,7 +39,8 @@ def fit(
     context: Annotated[
         int | None,
         typer.Option(
-            "--context", help="Context every model must fit, tokens [default: 4096, or less if trained so]."
+            "--context",
+            help="Context every model must fit, tokens (default 4,096, or the model's trained limit if shorter).",
         ),
     ] = None,
     min_tps: Annotated[
@@ -56,9 +57,7 @@ def fit(
         Path | None,
         typer.Option("--measured", help="Your measured runs (default ~/.config/rig-planner/measured.csv)."),
     ] = None,
-    verbose: Annotated[
-        bool, typer.Option("--verbose", "-v", help="Add the launch line and warnings per row.")
-    ] = False,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="List every row's launch line.")] = False,
     json: JsonOpt = False,
     catalog: CatalogOpt = None,
     prices: PricesOpt = None,
