@@ -11,7 +11,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from planner import perf
-from planner.perf.constants import lookup, uncertainty
 from planner.perf.memory import usable_capacity_gb, weight_bytes
 from planner.schema import Cpu, Gpu, Llm, Quant, System
 from planner.schema.result import FitRecord
@@ -33,7 +32,6 @@ class Hardware:
     gpus: list[Gpu] = field(default_factory=list)
     system: System | None = None
     cpu: Cpu | None = None
-    parts: list[tuple[str, int]] = field(default_factory=list)  # catalogue ids and counts, as runs name them
 
     def memory_gb(self, backend: str) -> float:
         """Memory the weights could use at most: the devices' usable memory, plus the host's RAM."""
@@ -78,45 +76,8 @@ def _loads(quant: Quant, backend: str) -> bool:
     return True
 
 
-def evidence(placement: Any) -> tuple[str, str]:
-    """(tier, basis) of a placement's decode constants: 'family' when every share's were fitted on its
-    device family, else 'prior' (vendor, runtime or global defaults, or a prior by design)."""
-    tiers, bases = [], []
-    for share in placement.shares:
-        if share.layers_share <= 0:
-            continue
-        looked = lookup(share.runtime.key, share.device, "decode")
-        generic = looked.where.endswith(" default") or " vendor " in looked.where
-        fitted = looked.basis.startswith("fitted") and not generic
-        tiers.append("family" if fitted else "prior")
-        bases.append(f"{share.device.name}: {looked.where}")
-    tier = "prior" if "prior" in tiers or not tiers else "family"
-    return tier, "; ".join(dict.fromkeys(bases))
-
-
 def _context(model: Llm, options: Options) -> int:
     return options.context if options.context is not None else min(DEFAULT_CONTEXT, model.max_context)
-
-
-def measured_quants(
-    catalog: Any, hw: Hardware, model: Llm, backend: str, runtime: str | None, runs: Any
-) -> set[str]:
-    """Quants of this model with a measured decode run of exactly this hardware, backend, runtime and test
-    (llama-bench tg128): their figures rest on a measurement, the 'measured' tier."""
-    from planner.data.measured import Wanted, find, quant_id
-
-    if not hw.parts:
-        return set()
-    tests = {"decode": (TEST_GENERATE, 0), "prompt": (TEST_PROMPT, 0)}
-    wanted = Wanted(tuple(hw.parts), model.id, "", backend, runtime, tests)
-    out = set()
-    for match in find(wanted, catalog, runs):
-        # Asked for no quant, an exact run differs in its quant only.
-        if match.kind == "decode" and all(d.startswith("quant ") for d in match.differs):
-            qid = quant_id(match.run.quant, catalog)
-            if qid is not None:
-                out.add(qid)
-    return out
 
 
 def record(hw: Hardware, model: Llm, quant: Quant, options: Options, stack: Any = None) -> FitRecord | None:
@@ -143,19 +104,9 @@ def record(hw: Hardware, model: Llm, quant: Quant, options: Options, stack: Any 
     if not est.fits or est.errors or est.decode_tokens_per_s is None:
         return None
     main = max(layout.placement.shares, key=lambda share: share.layers_share)
-    # The estimate's own conservative figures and tier when it gives them; else the band's low edges and
-    # the tier of the constants the placement used.
-    decode_low = getattr(est, "decode_tokens_per_s_conservative", None)
-    if decode_low is None:
-        decode_low = est.decode_tokens_per_s * float(est.uncertainty["low"])
-    prefill = est.prefill_tokens_per_s
-    prefill_low = getattr(est, "prefill_tokens_per_s_conservative", None)
-    if prefill_low is None and prefill is not None:
-        prefill_low = prefill * float(
-            uncertainty(main.runtime.key, "prompt").get("low", est.uncertainty["low"])
-        )
-    tier, basis = evidence(layout.placement)
-    tier = getattr(est, "evidence", None) or tier
+    decode_low = est.decode_conservative if est.decode_conservative is not None else est.decode_tokens_per_s
+    prefill, prefill_low = est.prefill_tokens_per_s, est.prefill_conservative
+    basis = "; ".join(f"{name} on {runtime}: {tier}" for name, runtime, tier in est.evidence_by_device)
     return FitRecord(
         model=model.id,
         model_name=model.name,
@@ -173,7 +124,7 @@ def record(hw: Hardware, model: Llm, quant: Quant, options: Options, stack: Any 
         prefill_tokens_per_s=None if prefill is None else round(prefill, 1),
         prefill_tokens_per_s_conservative=None if prefill_low is None else round(prefill_low, 1),
         usable=decode_low >= max(options.min_tps, USABLE_TPS),
-        evidence=tier,  # type: ignore[arg-type]
+        evidence=est.evidence,
         evidence_basis=basis,
         split=est.split,
         offload=est.offload,
@@ -227,23 +178,15 @@ def stack_for(catalog: Any, hw: Hardware, backend: str, models: Sequence[Llm]) -
     return choose_stack(catalog, request, hw.gpus, system=hw.system)
 
 
-def fit(catalog: Any, hw: Hardware, options: Options, stack: Any = None, runs: Any = None) -> list[FitRecord]:
+def fit(catalog: Any, hw: Hardware, options: Options, stack: Any = None) -> list[FitRecord]:
     """Every model x quant that fits (or the best quant per model), sorted: usable speed first, then the
-    largest model, then the best quant. `stack` defaults to stack_for(...), `runs` to every measured run."""
-    from planner.data.measured import all_runs, model_id
-
+    largest model, then the best quant. `stack` defaults to stack_for(...)."""
     models = [m for m in catalog.of_kind("llm") if not options.families or in_families(m, options.families)]
     quants = catalog.of_kind("quant")
     stack = stack if stack is not None else stack_for(catalog, hw, options.backend, models)
-    # Runs grouped by model once: find() then reads only the runs of the model at hand.
-    by_model: dict[str | None, list[Any]] = {}
-    for run in all_runs() if runs is None else runs:
-        by_model.setdefault(model_id(run.model, catalog), []).append(run)
-    runtime = stack.runtime if stack is not None else None
     budget_gb = hw.memory_gb(options.backend)
     out: list[FitRecord] = []
     for model in models:
-        measured = measured_quants(catalog, hw, model, options.backend, runtime, by_model.get(model.id, []))
         found: list[FitRecord] = []
         for quant in quants_for(model, quants, options.backend):
             if weight_bytes(model, quant) / 1e9 > budget_gb:
@@ -251,14 +194,6 @@ def fit(catalog: Any, hw: Hardware, options: Options, stack: Any = None, runs: A
             rec = record(hw, model, quant, options, stack)
             if rec is None or rec.decode_tokens_per_s_conservative < options.min_tps:
                 continue
-            if quant.id in measured:
-                rec = rec.model_copy(
-                    update={
-                        "evidence": "measured",
-                        "evidence_basis": "a measured run of this"
-                        " hardware, model, quant and test; " + rec.evidence_basis,
-                    }
-                )
             found.append(rec)
             if (
                 not options.all_quants

@@ -6,7 +6,7 @@ Exit 0 when it fits, 3 (with the nearest setups that would fit) when it does not
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 

@@ -53,10 +53,6 @@ def fit(
     all_quants: Annotated[
         bool, typer.Option("--all-quants", help="Every quant that fits, not only the best per model.")
     ] = False,
-    measured: Annotated[
-        Path | None,
-        typer.Option("--measured", help="Your measured runs (default ~/.config/rig-planner/measured.csv)."),
-    ] = None,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="List every row's launch line.")] = False,
     json: JsonOpt = False,
     catalog: CatalogOpt = None,
@@ -97,9 +93,7 @@ def fit(
         backend=backend, context=context, min_tps=min_tps, families=families, all_quants=all_quants
     )
     stack = stack_for(cat, hw, backend, cat.of_kind("llm"))
-    from planner.data.measured import all_runs
-
-    records = fit_models(cat, hw, options, stack, all_runs(measured))
+    records = fit_models(cat, hw, options, stack)
     if json:
         emit_json([r.model_dump(mode="json") for r in records])
     else:
@@ -190,7 +184,6 @@ def hardware(
         gpus=[e for e, n in used if e.kind == "gpu" for _ in range(n)],
         system=next((e for e, _ in used if e.kind == "system"), None),
         cpu=next((e for e, _ in used if e.kind == "cpu"), None),
-        parts=[(e.id, n) for e, n in used],
     )
 
 
@@ -218,10 +211,7 @@ def build_hardware(path: Path, catalog: list[Path] | None, prices: list[Path] | 
         )
         raise Infeasible(EXIT_INFEASIBLE)
     ctx = Ctx(problem.catalog, problem.request, problem.rules, parsed)
-    counts = ctx.part_counts()
-    kinds = ("gpu", "system", "cpu")
     hw = Hardware(gpus=[ctx.gpu(c) for c in ctx.cards], system=ctx.system, cpu=ctx.cpu)
-    hw.parts = [(pid, n) for pid, n in counts.items() if getattr(ctx.part(pid), "kind", "") in kinds]
     if ctx.system is not None:
         hw.devices = [perf.device_from_system(ctx.system, ctx.system.gpu_memory(False))]
     else:

@@ -107,8 +107,9 @@ def fit_report(hw: Any, stack: Any, records: list[FitRecord], options: Any, verb
     foot = [
         "",
         "decode and prompt: likely (conservative) tokens/s, llama-bench pp512 / tg128 at batch 1; conservative is the",
-        "low edge of the band the measured runs put around the model. evidence: family = constants fitted on runs of",
-        "this device family; prior = vendor or global defaults. params B: total/active for mixtures of experts.",
+        "low edge of the band the evidence tier's held-out errors put around the model. evidence: measured = this",
+        "device ran under this runtime in the calibration runs; family = its architecture did; prior = neither.",
+        "params B: total/active for mixtures of experts.",
     ]
     warnings = list(dict.fromkeys(w for r in records for w in r.warnings))
     if warnings:
