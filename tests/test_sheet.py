@@ -173,3 +173,22 @@ def test_sheet_diagrams_have_no_overlapping_or_cut_labels_in_chromium(case, tmp_
     assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and shot.stat().st_size > 20_000
     for needle in ("The request", "Why this build" if result.why else "The build", "price source", "compatibility"):
         assert needle in dom
+
+
+def test_parts_carry_price_sources_and_compatibility_notes(catalog, default_rules):
+    from planner.api import build_result, check_file, load_problem
+
+    problem = load_problem(SHEETS / "two-gpu.request.yaml")
+    build, _ = check_file(SHEETS / "two-gpu.build.yaml", problem)
+    parts = {p.id: p for p in build_result(build, problem).parts}
+    assert all(p.price_basis for p in parts.values() if p.unit_price_usd is not None)
+    gpu = catalog.get("rtx-3090")
+    assert any(n.startswith("power: ") and n.endswith("per card") for n in parts["rtx-3090"].notes)
+    assert f"{gpu.length_mm:g} mm long; veddha-6-gpu-frame takes" in "; ".join(parts["rtx-3090"].notes)
+    assert "needs a breakout board: zsx-breakout-hp-common-slot" in parts["hp-1200w-cs-platinum-pl30"].notes[0]
+    assert "900 W at 120 V (low line)" in "; ".join(parts["hp-1200w-cs-platinum-pl30"].notes)
+    assert "8 DIMMs on 8 channels: every channel filled" in parts["samsung-32gb-ddr4-3200-rdimm"].notes
+    assert parts["romed8-2t"].notes[0].startswith("BIOS: Above 4G decoding")
+    mac = build_result(Build(system="mac-studio-m3-ultra-80c-512gb"), problem).parts[0]
+    assert mac.notes[0] == "512 GB unified LPDDR5, 384 GB of it for the GPU by default"
+    assert "sudo sysctl iogpu.wired_limit_mb=" in mac.notes[1]

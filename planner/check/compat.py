@@ -4,6 +4,7 @@ catalogue entry against the rest of this build, never advice the data cannot bac
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 
 from planner.check.context import Ctx
@@ -66,6 +67,18 @@ def _gpu_notes(ctx: Ctx) -> dict[str, list[str]]:
 
 def _platform_notes(ctx: Ctx) -> dict[str, list[str]]:
     out: dict[str, list[str]] = {}
+    system = ctx.system
+    if system is not None:
+        notes = [
+            f"{system.memory_gb:g} GB unified {system.memory_type}, {system.gpu_memory_gb:g} GB of it for the GPU by default"
+        ]
+        if system.gpu_memory_raised_gb:
+            # The basis explains the limit at length; the sheet quotes the command it names.
+            command = re.search(r"sudo sysctl \S+", system.gpu_memory_raised_basis)
+            how = command.group(0) if command else f"planner catalog show {system.id}"
+            notes.append(f"{system.gpu_memory_raised_gb:g} GB with the raised limit ({how})")
+        notes.append(f"up to {system.power_w:g} W from one wall socket")
+        out[system.id] = notes
     board, cpu, dimm = ctx.board, ctx.cpu, ctx.dimm
     if board is not None and cpu is not None:
         out[cpu.id] = [
