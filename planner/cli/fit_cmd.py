@@ -78,12 +78,12 @@ def fit(
     known = sorted({m.family for m in models})
     unknown = [f for f in families if not any(in_families(m, [f]) for m in models)]
     if unknown:
-        from planner.data.load import nearest
+        from planner.data.problems import nearest, one_of, short
 
         raise InputError(
             [
                 _problem(
-                    "--family", f"unknown family {f!r}", nearest(f, known) or f"use one of {', '.join(known)}"
+                    "--family", f"unknown family {short(f)}", nearest(f, known) or f"use one of {one_of(known)}"
                 )
                 for f in unknown
             ]
@@ -133,13 +133,13 @@ def _flag_problems(
     if raised and not system:
         out.append(_problem("--raised-wired-limit", "applies to a --system only", "add --system ID"))
     if backend not in BACKENDS:
-        from planner.data.load import nearest
+        from planner.data.problems import nearest, one_of, short
 
         out.append(
             _problem(
                 "--backend",
-                f"unknown backend {backend!r}",
-                nearest(backend, BACKENDS) or f"use one of {', '.join(BACKENDS)}",
+                f"unknown backend {short(backend)}",
+                nearest(backend, BACKENDS) or f"use one of {one_of(BACKENDS)}",
             )
         )
     for flag, value, low, high in (
