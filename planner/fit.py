@@ -19,6 +19,9 @@ USABLE_TPS = 5.0  # conservative decode below this is slower than reading speed:
 DEFAULT_CONTEXT = 4096  # a model that fits only a few hundred tokens of context is of no use
 QUALITY_BITS = 8.5  # above Q8_0 quality hardly improves while speed halves: prefer the best quant up to here
 GOOD_BITS = 4.0  # 4-bit class and up: below it, a model in RAM at a good quant is the better offer
+# llama.cpp's legacy GGUF types: k-quants of the same size lose less quality (the catalogue's notes say so of
+# Q4_0 and Q4_1), so a row shows one of these only when no k- or i-quant would do.
+LEGACY = frozenset({"q4-0", "q4-1", "q5-0", "q5-1"})
 TEST_PROMPT, TEST_GENERATE = 512, 128  # llama-bench's pp512 / tg128, the figures people compare
 
 
@@ -200,6 +203,7 @@ def fit(catalog: Any, hw: Hardware, options: Options, stack: Any = None) -> list
                 and rec.usable
                 and rec.offload == "none"
                 and GOOD_BITS <= rec.bits_per_weight <= QUALITY_BITS
+                and rec.quant not in LEGACY
             ):
                 break  # the pick (see best()): lower quants fit too and would not be shown
         out.extend(found if options.all_quants else best(found))
@@ -207,7 +211,8 @@ def fit(catalog: Any, hw: Hardware, options: Options, stack: Any = None) -> list
 
 
 def best(found: list[FitRecord]) -> list[FitRecord]:
-    """The quant to show for one model: the best quality up to Q8-class that runs at a usable speed, at
+    """The quant to show for one model: the best quality (k- and i-quants before legacy types, then the most
+    bits) up to Q8-class that runs at a usable speed, at
     4-bit class or better on the GPUs alone, else with offload to RAM; then any usable one on the GPUs, any
     usable one at all; else the fastest that fits."""
     usable = [r for r in found if r.usable]
@@ -220,5 +225,5 @@ def best(found: list[FitRecord]) -> list[FitRecord]:
     ):
         capped = [r for r in group if r.bits_per_weight <= QUALITY_BITS]
         if group:
-            return [max(capped or group, key=lambda r: r.bits_per_weight)]
+            return [max(capped or group, key=lambda r: (r.quant not in LEGACY, r.bits_per_weight))]
     return [max(found, key=lambda r: r.decode_tokens_per_s)] if found else []
