@@ -12,6 +12,7 @@ import functools
 import hashlib
 import json
 import os
+import stat
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -19,6 +20,7 @@ from typing import Any
 FORMAT = 1
 MAX_FILES = 512  # parsed files kept; enough for the shipped catalogue and many versions of user overlays
 NAME = "catalog.json"
+MAX_CACHE_BYTES = 256_000_000  # MAX_FILES loader-bounded files as JSON stay far below this
 
 
 def cache_dir() -> Path | None:
@@ -58,6 +60,22 @@ def _digest(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+def _content_key(path: Path) -> str | None:
+    """The digest of a regular file within the loader's size limit; None for anything else (a FIFO would
+    block, a device never end): the loader then reads it and reports what is wrong."""
+    from planner.data.load import MAX_FILE_BYTES
+
+    try:
+        info = path.stat()
+        if not stat.S_ISREG(info.st_mode) or info.st_size > MAX_FILE_BYTES:
+            return None
+        with path.open("rb") as fh:
+            raw = fh.read(MAX_FILE_BYTES + 1)
+    except OSError:
+        return None
+    return _digest(raw) if len(raw) <= MAX_FILE_BYTES else None
+
+
 class EntryCache:
     """Parsed entries per file content: get() returns the entries of unchanged files, put() records new
     ones, save() writes the cache back atomically when something changed. Never raises on cache trouble."""
@@ -82,6 +100,9 @@ class EntryCache:
     def _read(self, path: Path) -> dict[str, dict[str, Any]]:
         """The cached files, or {} when the cache is missing, corrupt or written by other code."""
         try:
+            info = path.stat()
+            if not stat.S_ISREG(info.st_mode) or info.st_size > MAX_CACHE_BYTES:
+                return {}  # not a file this code wrote: something else put it there
             raw = path.read_bytes()
         except OSError:
             return {}
@@ -102,9 +123,8 @@ class EntryCache:
         contents (None otherwise, and for a damaged record: the file is parsed again)."""
         if self.folder is None:
             return None, None
-        try:
-            key = _digest(path.read_bytes())
-        except OSError:
+        key = _content_key(path)
+        if key is None:
             return None, None
         self.used.add(key)
         record = self.files.get(key)
@@ -123,11 +143,8 @@ class EntryCache:
         """Record a file's entries, unless it changed while it was parsed (its key no longer matches)."""
         if self.folder is None:
             return
-        try:
-            key = _digest(path.read_bytes())
-        except OSError:
-            return
-        if before is not None and key != before:
+        key = _content_key(path)
+        if key is None or key != before:
             return
         self.used.add(key)
         self.files[key] = {"entries": _adapter().dump_json(entries).decode(), "lines": lines}
