@@ -109,7 +109,8 @@ def fit_report(hw: Any, stack: Any, records: list[FitRecord], options: Any, verb
         "decode and prompt: likely (conservative) tokens/s, llama-bench pp512 / tg128 at batch 1; conservative is the",
         "low edge of the band the evidence tier's held-out errors put around the model. evidence: measured = this",
         "device ran under this runtime in the calibration runs; family = its architecture did; prior = neither.",
-        "params B: total/active for mixtures of experts.",
+        "params B: total/active for mixtures of experts. weights GB: 1e9 bytes, as the throughput model counts; a",
+        "device's marketed size is binary (a 24 GB card holds 24 GiB = 25.8 GB).",
     ]
     warnings = list(dict.fromkeys(w for r in records for w in r.warnings))
     if warnings:
