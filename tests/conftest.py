@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import atexit
+import os
+import shutil
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -12,6 +16,11 @@ sys.path.insert(0, str(Path(__file__).parent))
 from planner.data.catalog import Catalog, load_catalog
 from planner.data.inputs import load_rules
 from planner.schema.rules import Rules
+
+# The catalogue cache goes to a folder of this test run, never to the user's ~/.cache.
+_CACHE = tempfile.mkdtemp(prefix="rig-planner-test-cache-")
+os.environ["XDG_CACHE_HOME"] = _CACHE
+atexit.register(shutil.rmtree, _CACHE, True)
 
 REPO = Path(__file__).resolve().parent.parent
 

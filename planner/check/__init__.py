@@ -11,6 +11,7 @@ from typing import Any
 
 from planner.check.accessories import check_accessories
 from planner.check.advice import check_power_limits, check_sandwiches, limit_commands, warnings
+from planner.check.compat import part_notes
 from planner.check.context import Ctx, Violation
 from planner.check.evidence import with_evidence
 from planner.check.links import bridged_pairs, card_devices, check_bridges, slot_links
@@ -95,6 +96,7 @@ def summarize(build: Build, catalog: Catalog, request: Request, rules: Rules) ->
     ctx = Ctx(catalog, request, rules, build)
     owned = {o.id: o.count for o in request.owned}
     prices = unit_prices(ctx)
+    notes = part_notes(ctx)
     parts = []
     for pid, n in ctx.part_counts().items():
         e = ctx.part(pid)
@@ -112,6 +114,8 @@ def summarize(build: Build, catalog: Catalog, request: Request, rules: Rules) ->
                 subtotal_usd=(n - mine) * (price or 0),
                 price_date=_price_date(e, condition),
                 stale=_price_stale(e, condition),
+                price_basis=_price_basis(e, condition),
+                notes=notes.get(pid, []),
             )
         )
     bandwidth = (
@@ -158,6 +162,11 @@ def _price_date(entry: Any, condition: str | None) -> str | None:
         if p.condition == condition:
             return str(p.date)
     return None
+
+
+def _price_basis(entry: Any, condition: str | None) -> str | None:
+    """Where the part's price in this condition comes from (the price's basis: shop, survey, listing)."""
+    return next((p.basis for p in getattr(entry, "prices", ()) if p.condition == condition), None)
 
 
 def _price_stale(entry: Any, condition: str | None) -> bool:

@@ -89,17 +89,17 @@ def list_cmd(
     if json:
         emit_json([entry_json(e) for e in entries])
         return
-    out = console()
+    from planner.report.columns import table, text_width
+
+    # Plain columns, not a rich Table: rich measures every cell, which took most of a second here.
+    tables = []
     for k in kinds:
-        rows = cat.of_kind(k)
-        if not rows:
+        entries = cat.of_kind(k)
+        if not entries:
             continue
-        table = Table(title=f"{k} ({len(rows)})", title_justify="left")
-        for col in ("id", "name", *COLUMNS.get(k, ()), "price"):
-            table.add_column(col, overflow="fold")
-        for e in rows:
-            table.add_row(e.id, e.name, *(_cell(getattr(e, c)) for c in COLUMNS.get(k, ())), _price_cell(e))
-        out.print(table)
+        rows = [[e.id, e.name, *(_cell(getattr(e, c)) for c in COLUMNS.get(k, ())), _price_cell(e)] for e in entries]
+        tables.append(table(f"{k} ({len(rows)})", ["id", "name", *COLUMNS.get(k, ()), "price"], rows, text_width()))
+    print("\n\n".join(tables))
 
 
 @app.command("show")

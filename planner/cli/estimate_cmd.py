@@ -23,7 +23,7 @@ from planner.cli.common import (
     load,
     note,
 )
-from planner.cli.machine import detected_hardware, parse_flag
+from planner.cli.machine import CpuOpt, GpuOpt, RaisedOpt, RamOpt, SystemOpt, given_hardware
 from planner.cli.machine import flag_problem as _flag_problem
 from planner.data.load import InputError, Problem
 
@@ -32,26 +32,11 @@ DEFAULT_MODEL = "llama-3-1-8b"
 
 
 def estimate(
-    gpu: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--gpu", help="GPUs: id or name, with a count ('2x RTX 3090', 3090:2); repeatable, mix allowed."
-        ),
-    ] = None,
-    system: Annotated[
-        str | None, typer.Option("--system", help="A unified-memory system: id or name ('M2 Ultra 192GB').")
-    ] = None,
-    raised_wired_limit: Annotated[
-        bool,
-        typer.Option(
-            "--raised-wired-limit",
-            help="With --system: count the raised GPU memory limit (macOS iogpu.wired_limit_mb).",
-        ),
-    ] = False,
-    cpu: Annotated[
-        str | None, typer.Option("--cpu", help="CPU id: CPU-only, or the host for offload.")
-    ] = None,
-    ram_gb: Annotated[float | None, typer.Option("--ram-gb", help="System RAM with --cpu, GB.")] = None,
+    gpu: GpuOpt = None,
+    system: SystemOpt = None,
+    raised_wired_limit: RaisedOpt = False,
+    cpu: CpuOpt = None,
+    ram_gb: RamOpt = None,
     model: Annotated[
         str | None,
         typer.Option("--model", help=f"LLM id (planner catalog list --kind llm); without it, {DEFAULT_MODEL}, said so."),
@@ -143,34 +128,9 @@ def estimate(
         perf.check_quant_backend(q, backend)
     except (perf.QuantError, ValueError) as exc:
         errors.append(_flag_problem("--quant", str(exc), _nearest_quant_hint(quant, quants, backend)))
-    parts: list[tuple[Any, int]] = []
-    detected = not (gpu or system or cpu)
-    if detected:
-        parts, found_ram = detected_hardware(cat, err_console())
-        ram_gb = ram_gb or found_ram
-    for flag, values, kinds in (
-        ("--gpu", gpu, ("gpu",)),
-        ("--system", [system], ("system",)),
-        ("--cpu", [cpu], ("cpu",)),
-    ):
-        if values and all(values):
-            try:
-                parts += [(i.entry, i.count) for i in parse_flag(flag, values, cat, kinds).items]  # type: ignore[arg-type]
-            except InputError as exc:
-                errors.extend(exc.problems)
-    devices: list[Any] = []
-    host = None
-    gpu_parts = [(e, n) for e, n in parts if e.kind != "cpu"]
-    for entry, n in gpu_parts:
-        devices.extend(
-            perf.device_from_gpu(entry) * n
-            if entry.kind == "gpu"
-            else [perf.device_from_system(entry, entry.gpu_memory(raised_wired_limit))]
-        )
-    cpu_parts = [(e, n) for e, n in parts if e.kind == "cpu"]
-    if cpu_parts and (cpu or detected or not gpu_parts):
-        cpu_entry, sockets = cpu_parts[0]
-        host = perf.device_from_cpu(cpu_entry, ram_gb or min(cpu_entry.max_memory_gb * sockets, 128), sockets)
+    given = given_hardware(cat, gpu, system, cpu, ram_gb, raised_wired_limit, err_console())
+    errors.extend(given.problems)
+    devices, host = given.devices, given.host
     if not errors:
         errors += _context_problems(llm, context, prompt, generate)
         errors += [
@@ -198,7 +158,7 @@ def estimate(
     result = estimate_result(devices, wl, host, list(quants.values()))
     from planner.data.evidence import extras
 
-    used = gpu_parts + (cpu_parts if host is not None else [])
+    used = given.used
     est = perf.estimate(devices, wl, host)
     result = result.model_copy(
         update=extras(

@@ -20,8 +20,8 @@ from planner.cli.common import (
     finite,
 )
 from planner.data.load import InputError, Problem
-from planner.report.files import MARKER, check_output
-from planner.report.text import gpu_summary
+from planner.report.files import check_output
+from planner.report.frontier_chart import point_label
 from planner.schema.result import FrontierPoint, FrontierResult
 
 
@@ -102,19 +102,23 @@ def frontier_data(problem: Any, points: int, time_limit: float) -> FrontierResul
     )
 
 
-def _label(row: FrontierPoint) -> str:
-    if row.kind == "system":
-        return row.build.build.system or "system"
-    return gpu_summary(row.build.cards) or "CPU only"
+def chart_title(problem: Any, data: FrontierResult) -> str:
+    """'Llama 3.3 70B at q4-k-m, 8,192-token context: cost vs decode tokens/s' (the model as published)."""
+    wl = problem.request.workload
+    axis = "decode tokens/s" if data.objective == "decode_tokens_per_s" else "VRAM"
+    if wl is None:
+        return f"What each extra dollar buys: cost vs {axis}"
+    from planner.perf import normalise_quant_name
+
+    name = getattr(problem.catalog.entries.get(wl.model), "name", wl.model)
+    quant = getattr(problem.catalog.entries.get(normalise_quant_name(wl.quant)), "name", wl.quant)
+    return f"{name} at {quant}, {wl.context_tokens:,}-token context: cost vs {axis}"
 
 
-def plot(data: FrontierResult, path: Path) -> None:
-    """A cost vs objective chart, each point labelled with its GPUs, systems and CPU-only builds marked."""
+def plot(data: FrontierResult, path: Path, problem: Any) -> None:
+    """The chart, or bad input (exit 1) when matplotlib is missing."""
     try:
-        import matplotlib
-
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
+        import matplotlib  # noqa: F401
     except ImportError:
         raise InputError(
             [
@@ -127,43 +131,10 @@ def plot(data: FrontierResult, path: Path) -> None:
                 )
             ]
         ) from None
-    fig, ax = plt.subplots(figsize=(10, 6))
-    rows = data.points
-    styles = {
-        "gpus": ("o", "tab:blue", "GPU builds"),
-        "system": ("s", "tab:orange", "whole systems"),
-        "cpu-only": ("^", "tab:green", "CPU only"),
-    }
-    ax.plot([r.total_cost_usd for r in rows], [r.objective_value for r in rows], color="0.7", zorder=1)
-    for kind, (marker, color, label) in styles.items():
-        pts = [r for r in rows if r.kind == kind]
-        if pts:
-            ax.scatter(
-                [r.total_cost_usd for r in pts],
-                [r.objective_value for r in pts],
-                marker=marker,
-                color=color,
-                label=label,
-                zorder=2,
-                s=50,
-            )
-    for i, r in enumerate(rows):
-        ax.annotate(
-            _label(r) + (" (knee)" if i in data.knees else ""),
-            (r.total_cost_usd, r.objective_value),
-            textcoords="offset points",
-            xytext=(5, 5),
-            fontsize=7,
-        )
-    ax.set_xlabel("build cost (USD)")
-    ax.set_ylabel("decode tokens/s" if data.objective == "decode_tokens_per_s" else "VRAM (GB)")
-    ax.set_title("What each extra dollar buys (Pareto frontier)")
-    ax.grid(True, alpha=0.3)
-    ax.legend()
-    fig.tight_layout()
-    # The marker lets a later run overwrite this chart, and never a file rig-planner did not write.
-    fig.savefig(path, metadata={"Title": f"{MARKER} frontier"})
-    plt.close(fig)
+    from planner.report.frontier_chart import plot as draw
+
+    objective = " > ".join(problem.request.objectives())
+    draw(data, path, chart_title(problem, data), problem.request.budget_usd, objective)
 
 
 def frontier_cmd(
@@ -190,7 +161,7 @@ def frontier_cmd(
     data = frontier_data(problem, points, time_limit)
     if plot_file is not None:
         check_output(plot_file, "--plot", (".png", ".svg"))
-        plot(data, plot_file)
+        plot(data, plot_file, problem)
     if json:
         emit_json(data)
         return
@@ -201,5 +172,5 @@ def frontier_cmd(
     for i, r in enumerate(data.points):
         note = "knee: the next step costs much more per gain" if i in data.knees else ""
         note = note or ("" if r.proven else "not proven optimal in time")
-        t.add_row(str(i + 1), f"${r.total_cost_usd:,.0f}", f"{r.objective_value:g}", _label(r), note)
+        t.add_row(str(i + 1), f"${r.total_cost_usd:,.0f}", f"{r.objective_value:g}", point_label(r), note)
     console().print(t)

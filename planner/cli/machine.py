@@ -4,11 +4,34 @@ hardware when none is given."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from dataclasses import dataclass, field
+from typing import Annotated, Any
+
+import typer
 
 from planner.data.catalog import Catalog
 from planner.data.hardware import Hardware, HardwareError, parse_hardware
 from planner.data.load import InputError, Problem
+
+# The hardware flags `estimate` and `fit` share.
+GpuOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--gpu", help="GPUs: id or name, with a count ('2x RTX 3090', 3090:2); repeatable, mix allowed."
+    ),
+]
+SystemOpt = Annotated[
+    str | None, typer.Option("--system", help="A unified-memory system: id or name ('M2 Ultra 192GB').")
+]
+RaisedOpt = Annotated[
+    bool,
+    typer.Option(
+        "--raised-wired-limit",
+        help="With --system: count the raised GPU memory limit (macOS iogpu.wired_limit_mb).",
+    ),
+]
+CpuOpt = Annotated[str | None, typer.Option("--cpu", help="CPU id: CPU-only, or the host for offload.")]
+RamOpt = Annotated[float | None, typer.Option("--ram-gb", help="System RAM with --cpu, GB.")]
 
 
 def flag_problem(flag: str, message: str, hint: str = "") -> Problem:
@@ -59,3 +82,62 @@ def detected_hardware(catalog: Catalog, err: Any) -> tuple[list[tuple[Any, int]]
             ]
         )
     return parts, found.ram_gb
+
+
+@dataclass
+class Given:
+    """The hardware the flags name (or this machine's, detected): catalogue parts with their counts, the
+    throughput model's devices and CPU host, and the flag problems met on the way."""
+
+    parts: list[tuple[Any, int]] = field(default_factory=list)
+    devices: list[Any] = field(default_factory=list)
+    host: Any = None
+    detected: bool = False
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def used(self) -> list[tuple[Any, int]]:
+        """The parts the devices and host come from (a detected CPU beside GPUs only hosts offload)."""
+        return [(e, n) for e, n in self.parts if e.kind != "cpu" or self.host is not None]
+
+
+def given_hardware(
+    catalog: Catalog,
+    gpu: Sequence[str] | None,
+    system: str | None,
+    cpu: str | None,
+    ram_gb: float | None,
+    raised_wired_limit: bool,
+    err: Any,
+) -> Given:
+    """Devices from --gpu / --system / --cpu as people write them, or this machine's when none is given."""
+    from planner import perf
+
+    out = Given(detected=not (gpu or system or cpu))
+    if out.detected:
+        out.parts, found_ram = detected_hardware(catalog, err)
+        ram_gb = ram_gb or found_ram
+    for flag, values, kinds in (
+        ("--gpu", gpu, ("gpu",)),
+        ("--system", [system], ("system",)),
+        ("--cpu", [cpu], ("cpu",)),
+    ):
+        if values and all(values):
+            try:
+                out.parts += [(i.entry, i.count) for i in parse_flag(flag, values, catalog, kinds).items]  # type: ignore[arg-type]
+            except InputError as exc:
+                out.problems.extend(exc.problems)
+    gpu_parts = [(e, n) for e, n in out.parts if e.kind != "cpu"]
+    for entry, n in gpu_parts:
+        out.devices.extend(
+            perf.device_from_gpu(entry) * n
+            if entry.kind == "gpu"
+            else [perf.device_from_system(entry, entry.gpu_memory(raised_wired_limit))]
+        )
+    cpu_parts = [(e, n) for e, n in out.parts if e.kind == "cpu"]
+    if cpu_parts and (cpu or out.detected or not gpu_parts):
+        cpu_entry, sockets = cpu_parts[0]
+        out.host = perf.device_from_cpu(
+            cpu_entry, ram_gb or min(cpu_entry.max_memory_gb * sockets, 128), sockets
+        )
+    return out

@@ -28,7 +28,7 @@ def _schemas() -> dict[str, Any]:
     return files | {name: model.model_json_schema() for name, model in SCHEMAS.items()}
 
 
-KINDS_HELP = "request | catalog | constraints | build | result | estimate-result | check-result | frontier-result"
+KINDS_HELP = "request | catalog | constraints | build | result | estimate-result | check-result | frontier-result | fit-record"
 
 
 def schema(kind: Annotated[str, typer.Argument(help=KINDS_HELP)]) -> None:

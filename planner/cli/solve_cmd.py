@@ -87,7 +87,7 @@ def solve(
     )
     best = result.best
     if best is not None and sheet is not None:
-        sheets.write_sheet(best, f"rig-planner build sheet: {request.stem}", sheet)
+        sheets.write_sheet(best, f"rig-planner build sheet: {request.stem}", sheet, request=problem.request)
     if best is not None and save_build is not None:
         status = "interrupted: the best build so far" if result.interrupted else result.status
         buildfile.save_build(save_build, best.build, problem.request, str(request), f"solve status: {status}")

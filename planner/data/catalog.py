@@ -134,22 +134,39 @@ def _read_entries(path: Path, problems: list[Problem]) -> list[tuple[CatalogEntr
     return out
 
 
+def _cached_entries(path: Path, problems: list[Problem], cache: Any) -> list[tuple[CatalogEntry, Origin]]:
+    """A file's entries from the cache when its contents are unchanged; otherwise parsed, and cached when
+    they hold no problem (a file with problems is parsed every time, so its problems are reported)."""
+    key, hit = cache.get(path)
+    if hit is not None:
+        entries, lines = hit
+        return [(e, Origin(str(path), line)) for e, line in zip(entries, lines, strict=True)]
+    found: list[Problem] = []
+    items = _read_entries(path, found)
+    if found:
+        problems.extend(found)
+    else:
+        cache.put(path, key, [e for e, _ in items], [o.line for _, o in items])
+    return items
+
+
 _SHIPPED: dict[tuple[str, int, int], list[tuple[CatalogEntry, Origin]]] = {}
 
 
-def _shipped_entries(path: Path, problems: list[Problem]) -> list[tuple[CatalogEntry, Origin]]:
+def _shipped_entries(path: Path, problems: list[Problem], cache: Any) -> list[tuple[CatalogEntry, Origin]]:
     """A shipped file's entries, parsed once per process while the file is unchanged (entries are frozen).
 
-    Every command loads the whole catalogue; scripts and tests that load it many times pay once.
+    Every command loads the whole catalogue; scripts and tests that load it many times pay once (and a
+    new process reads the disk cache, see _cached_entries).
     """
     try:
         info = path.stat()
     except OSError:
-        return _read_entries(path, problems)
+        return _cached_entries(path, problems, cache)
     key = (str(path), info.st_mtime_ns, info.st_size)
     if key not in _SHIPPED:
         found: list[Problem] = []
-        items = _read_entries(path, found)
+        items = _cached_entries(path, found, cache)
         if found:
             problems.extend(found)
             return items
@@ -238,6 +255,22 @@ def apply_prices(cat: Catalog, path: Path, problems: list[Problem]) -> None:
         cat.entries[over.id] = cast(CatalogEntry, entry.model_copy(update={"prices": (*kept, price)}))
 
 
+def _unknown_refs(
+    cat: Catalog, kind: str, field_name: str, known: set[str], message: str, hint: str
+) -> list[Problem]:
+    """One problem per value of entry.field_name (a tuple) that is not among `known`, with the nearest."""
+    out = []
+    for e in cat.of_kind(kind):
+        for value in getattr(e, field_name):
+            if value not in known:
+                o = cat.origins[e.id]
+                where = f"{e.id}.{field_name}"
+                out.append(
+                    Problem(o.file, o.line, where, message.format(value), nearest(value, known) or hint)
+                )
+    return out
+
+
 def cross_check(cat: Catalog) -> list[Problem]:
     """Rules that span entries: sockets and series that some CPU has, breakouts for server PSUs."""
     problems = []
@@ -267,20 +300,15 @@ def cross_check(cat: Catalog) -> list[Problem]:
                         "add a CPU of one of them or fix the series names",
                     )
                 )
+    # Values that must name something another entry has: bridges fit some GPU's NVLink, quants made for
+    # some models name LLMs, models that exist in some quants only name quants.
     links = {g.nvlink for g in cat.of_kind("gpu")}
-    for bridge in cat.of_kind("bridge"):
-        for f in bridge.fits:
-            if f not in links:
-                o = cat.origins[bridge.id]
-                problems.append(
-                    Problem(
-                        o.file,
-                        o.line,
-                        f"{bridge.id}.fits",
-                        f"no GPU has nvlink {f!r}",
-                        nearest(f, links) or "use a GPU's nvlink value",
-                    )
-                )
+    problems += _unknown_refs(
+        cat, "bridge", "fits", links, "no GPU has nvlink {!r}", "use a GPU's nvlink value"
+    )
+    llms, quants = {e.id for e in cat.of_kind("llm")}, {e.id for e in cat.of_kind("quant")}
+    problems += _unknown_refs(cat, "quant", "models", llms, "no llm with id {!r}", "")
+    problems += _unknown_refs(cat, "llm", "quants", quants, "no quant with id {!r}", "")
     families = {f for b in cat.of_kind("breakout") for f in b.fits_families}
     for p in cat.of_kind("psu"):
         if p.needs_breakout and p.family not in families:
@@ -345,11 +373,14 @@ def load_catalog(
     shipped: bool = True,
 ) -> Catalog:
     """Load the shipped catalogue, then user files that add or replace parts, then price lists."""
+    from planner.data.cache import EntryCache
+
     problems: list[Problem] = []
     cat = Catalog()
+    cache = EntryCache()
     if shipped:
         for path in yaml_files([data_dir("catalog")]):
-            _add(cat, _shipped_entries(path, problems), problems, replace=False)
+            _add(cat, _shipped_entries(path, problems, cache), problems, replace=False)
     user_items: list[tuple[CatalogEntry, Origin]] = []
     for raw in extra:
         p = Path(raw)
@@ -364,7 +395,8 @@ def load_catalog(
             problems.append(Problem(str(p), None, "", message, "give only the parts you need"))
             continue
         for path in files:
-            user_items.extend(_read_entries(path, problems))
+            user_items.extend(_cached_entries(path, problems, cache))
+    cache.save()
     _add(cat, user_items, problems, replace=True)
     for raw in prices:
         apply_prices(cat, Path(raw), problems)

@@ -229,8 +229,13 @@ def estimate_placement(
     workload: Workload,
     warnings_in: tuple[str, ...] = (),
     errors_in: tuple[str, ...] = (),
+    limits: bool = True,
 ) -> Estimate:
-    """Estimate for a given layout (e.g. the solver's layer counts per card), with the layout's notes."""
+    """Estimate for a given layout (e.g. the solver's layer counts per card), with the layout's notes.
+
+    limits=False skips the batching limits (max_batch 0, compute_bound_batch None): they are half the work,
+    and `planner fit`, which makes thousands of estimates, does not show them.
+    """
     check_quant_backend(workload.quant, workload.backend)
     rows = memory_rows(placement, workload, workload.context_tokens, workload.batch)
     ok = fits(rows)
@@ -267,9 +272,9 @@ def estimate_placement(
         prefill_tokens_per_s=prompt / pre if prompt else None,
         ttft_s=pre + first,
         batch_tokens_per_s=workload.batch / bat,
-        max_batch=max_batch(placement, workload),
+        max_batch=max_batch(placement, workload) if limits else 0,
         max_context=max_context(placement, workload),
-        compute_bound_batch=compute_bound_batch(placement, workload),
+        compute_bound_batch=compute_bound_batch(placement, workload) if limits else None,
         bound=bound,
         split=placement.mode,
         offload=placement.offload,

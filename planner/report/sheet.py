@@ -1,207 +1,137 @@
-"""Build sheets: a self-contained Markdown or HTML document with parts, slot map, power and PCIe diagrams,
-throughput and the warnings a builder needs. Diagrams are networkx graphs drawn as inline SVG (HTML) or
-Mermaid (Markdown); nothing is fetched from the network.
+"""Build sheets: one self-contained Markdown or HTML document a builder prints or shares. It opens with the
+request, the date, the software and why this build, then the parts with their dated, sourced prices and
+compatibility notes, the slot map, the power and PCIe diagrams, the throughput and the builder's warnings.
+Nothing is fetched from the network.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import html
+from pathlib import Path
 from typing import Any
 
-import networkx as nx
-
+from planner.about import version_text
+from planner.report.builder_notes import warnings
+from planner.report.diagrams import (
+    DiagramUnavailable,
+    Graph,
+    dot_source,
+    dot_svg,
+    mermaid,
+    pcie_graph,
+    power_graph,
+)
 from planner.report.files import write_text
 from planner.report.text import answer_items, link_text, money, stack_lines, throughput_lines
 from planner.schema.result import BuildResult
 
 MARKER_MD = "<!-- rig-planner build sheet -->"
 MARKER_HTML = MARKER_MD
-
-
 SUFFIXES = (".md", ".html", ".htm")
 
+# A document is a list of blocks both renderers understand, so the two formats never drift apart.
+Block = tuple[Any, ...]
 
-def write_sheet(build: BuildResult, title: str, path: Any) -> None:
+
+def write_sheet(
+    build: BuildResult, title: str, path: Any, request: Any = None, today: dt.date | None = None
+) -> None:
     """Write the sheet by suffix (.md or .html); never overwrite a file rig-planner did not write."""
-    from pathlib import Path
-
     path = Path(path)
-    text = markdown(build, title) if path.suffix == ".md" else html_sheet(build, title)
-    write_text(path, "--sheet", SUFFIXES, text)
+    render = markdown if path.suffix == ".md" else html_sheet
+    write_text(path, "--sheet", SUFFIXES, render(build, title, request, today))
 
 
-def pcie_graph(build: BuildResult) -> nx.DiGraph:
-    """CPU root ports, chipset or PCIe switch, and the cards hanging off them."""
-    g = nx.DiGraph()
-    parts = {p.kind: p.name for p in build.parts}
-    root = parts.get("cpu", parts.get("system", "host"))
-    g.add_node("cpu", label=root)
-    for row in build.cards:
-        parent = "cpu"
-        if row.via in ("chipset", "switch"):
-            parent = row.via
-            g.add_node(parent, label="chipset" if parent == "chipset" else "PCIe switch")
-            g.add_edge("cpu", parent, label="uplink")
-        card = f"gpu{row.number}"
-        where = f"slot {row.slot}" if row.slot else (row.port or row.mount or "")
-        g.add_node(card, label=f"#{row.number} {row.gpu} ({where})")
-        lanes = f"x{row.lanes} Gen{row.gen}" if row.lanes else ""
-        g.add_edge(parent, card, label=" ".join(x for x in (lanes, row.mount or "") if x))
-    return g
-
-
-def power_graph(build: BuildResult) -> nx.DiGraph:
-    """Wall circuits, PSUs (with breakout boards), and what each PSU feeds."""
-    g = nx.DiGraph()
-    power = build.power
-    for c in power.circuits:
-        g.add_node(f"c{c.number}", label=f"{c.label}: {c.wall_w} of {c.limit_w} W")
-    for psu in power.psus:
-        node = f"psu{psu.number}"
-        g.add_node(node, label=f"PSU {psu.number}: {psu.id} ({psu.load_w}/{psu.rating_w} W)")
-        g.add_edge(f"c{psu.circuit}", node, label="cord")
-        src = node
-        if psu.breakout:
-            src = f"brk{psu.number}"
-            g.add_node(src, label=f"breakout {psu.breakout}")
-            g.add_edge(node, src, label="edge connector")
-        if psu.board:
-            g.add_node("board", label="board + CPU (24-pin, EPS)")
-            g.add_edge(src, "board", label="ATX")
-        for row in (r for r in build.cards if r.psu == psu.number):
-            card = f"gpu{row.number}"
-            g.add_node(card, label=f"#{row.number} {row.gpu}")
-            g.add_edge(src, card, label="PCIe power")
-    if not power.psus:
-        g.add_node("self", label="built-in power supplies")
-        for c in power.circuits:
-            g.add_edge(f"c{c.number}", "self", label="cord")
-    return g
-
-
-def svg(graph: nx.DiGraph, element_id: str) -> str:
-    """A layered left-to-right drawing of a small DAG, as inline SVG (no layout engine, no network)."""
-    layers = [sorted(gen) for gen in nx.topological_generations(graph)]
-    box_w, box_h, gap_x, gap_y = 230, 34, 70, 16
-    pos = {}
-    for x, layer in enumerate(layers):
-        for y, node in enumerate(layer):
-            pos[node] = (10 + x * (box_w + gap_x), 10 + y * (box_h + gap_y))
-    width = 20 + len(layers) * (box_w + gap_x)
-    height = 20 + max((len(layer) for layer in layers), default=1) * (box_h + gap_y)
-    out = [
-        f'<svg id="{element_id}" xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
-        f'viewBox="0 0 {width} {height}" role="img">'
+def request_rows(request: Any) -> list[list[str]]:
+    """The request in a few rows: workload, budget, objective, site, requirements, owned parts."""
+    rows = []
+    wl = request.workload
+    if wl is not None:
+        rows.append(["model", f"{wl.model} at {wl.quant} on {wl.backend} (split {wl.split})"])
+        rows.append(
+            [
+                "context",
+                f"{wl.context_tokens:,} tokens; prompt {wl.prompt:,}, generate {wl.generate:,}, batch {wl.batch}",
+            ]
+        )
+    rows.append(["budget", money(request.budget_usd)])
+    rows.append(["objective", " > ".join(request.objectives())])
+    site = request.site
+    circuits = ", ".join(f"{c.count} x {c.volts:g} V / {c.amps:g} A" for c in site.circuits)
+    noise = getattr(site, "noise", None)
+    rows.append(["site", circuits + (f"; noise {noise}" if noise else "")])
+    req = request.require
+    wants = [
+        f"{label} {value:g}{unit}"
+        for label, value, unit in (
+            ("at least", req.min_vram_gb, " GB VRAM"),
+            ("decode at least", req.min_decode_tokens_per_s, " tok/s"),
+            ("prompt at least", req.min_prefill_tokens_per_s, " tok/s"),
+        )
+        if value
     ]
-    for a, b, data in graph.edges(data=True):
-        (ax, ay), (bx, by) = pos[a], pos[b]
-        x1, y1, x2, y2 = ax + box_w, ay + box_h / 2, bx, by + box_h / 2
-        out.append(f'<line x1="{x1}" y1="{y1}" x2="{x2}" y2="{y2}" stroke="#555"/>')
-        label = html.escape(str(data.get("label", "")))
-        out.append(
-            f'<text x="{(x1 + x2) / 2}" y="{(y1 + y2) / 2 - 3}" font-size="9" text-anchor="middle">{label}</text>'
-        )
-    for node, (x, y) in pos.items():
-        label = html.escape(str(graph.nodes[node].get("label", node)))
-        out.append(
-            f'<rect x="{x}" y="{y}" width="{box_w}" height="{box_h}" rx="5" fill="#eef3fb" stroke="#35a"/>'
-        )
-        out.append(f'<text x="{x + 6}" y="{y + box_h / 2 + 4}" font-size="10">{label[:40]}</text>')
-    out.append("</svg>")
-    return "\n".join(out)
+    wants.append(f"{req.min_gpus}-{req.max_gpus} GPUs")
+    if req.vendors:
+        wants.append("vendors " + ", ".join(req.vendors))
+    wants.append("markets " + ", ".join(req.condition))
+    wants.append("enclosures " + ", ".join(request.chassis_kinds()))
+    rows.append(["requires", "; ".join(wants)])
+    if request.owned:
+        rows.append(["owned", ", ".join(f"{o.count} x {o.id}" for o in request.owned)])
+    return rows
 
 
-def mermaid(graph: nx.DiGraph) -> str:
-    lines = ["```mermaid", "flowchart LR"]
-    for node, data in graph.nodes(data=True):
-        lines.append(f'  {node}["{str(data.get("label", node)).replace(chr(34), "")}"]')
-    for a, b, data in graph.edges(data=True):
-        label = str(data.get("label", "")).replace("|", "/")
-        lines.append(f"  {a} -->|{label}| {b}" if label else f"  {a} --> {b}")
-    lines.append("```")
-    return "\n".join(lines)
+def _answer(build: BuildResult) -> list[str]:
+    lines = [" · ".join(answer_items(build))]
+    if build.card_link is not None:
+        lines.append(f"Card link: {build.card_link.text}.")
+    if build.stack is not None:
+        lines += [line[0].upper() + line[1:] for line in stack_lines(build.stack)]
+    if build.violations:
+        lines += [f"Breaks: {v}" for v in build.violations]
+    return lines
 
 
-def warnings(build: BuildResult) -> list[str]:
-    """What a builder must know: transients, risers, airflow, BIOS, breakouts, plus the throughput model's."""
-    out: list[str] = []
-    kinds = {p.kind for p in build.parts}
-    rows = build.cards
-    pw = build.power
-    if pw.peak_w and pw.psu_capacity_w and pw.peak_w > pw.psu_capacity_w:
-        out.append(
-            f"Transients: GPUs spike to {pw.peak_w} W for milliseconds against {pw.psu_capacity_w} W of "
-            "PSU rating; the plan relies on the PSUs' transient tolerance (ATX 3.x rides 200 %)."
-        )
-    if any(r.mount in ("riser", "bifurcated", "port") for r in rows):
-        out.append(
-            "Risers: if a card drops off the bus or logs PCIe errors, set that slot to a lower PCIe "
-            "generation in the BIOS (Gen3 is enough for layer-split inference)."
-        )
-    if any(r.mount == "bifurcated" for r in rows):
-        out.append("Bifurcation: set the slot to x8x8 in the BIOS before fitting the bifurcation card.")
-    if len(rows) > 1 or "server" in kinds:
-        out.append(
-            "BIOS: enable Above 4G decoding (and Resizable BAR where offered): large-BAR and multi-GPU "
-            "systems do not boot or see all cards without it."
-        )
-    if "breakout" in kinds:
-        out.append(
-            "Server PSUs on breakout boards: a card they power still draws slot power from the main PSU, so "
-            "keep the supplies' grounds common and switch the server PSUs on before the main PSU."
-        )
-    if build.passive_gpus:
-        out.append(
-            f"Passive cards ({', '.join(build.passive_gpus)}): they have no fans; the chassis fans must push "
-            "air straight through them at full speed, or fit blower shrouds, or they throttle within minutes."
-        )
-    if any(r.via == "chipset" for r in rows):
-        out.append(
-            "Chipset lanes: cards behind the chipset share its uplink; fine for layer split, slow for tensor "
-            "parallel."
-        )
-    link = build.card_link
-    if link is not None and link.kind == "nvlink":
-        slots = " and ".join(str(c.slot) for c in rows if c.mount == "direct")
-        out.append(
-            f"NVLink: fit the {link.bridge} across the cards in slots {slots} after both are seated; "
-            f"the cards then exchange tensor-parallel traffic at {link.gbs:g} GB/s each way."
-        )
-    out.extend(build.warnings)
-    if build.power_limits:
-        out.append(
-            "Power limits: " + "; ".join(f"`{row.command}`" for row in build.power_limits) + " (as root, at every boot)."
-        )
-    if build.throughput is not None:
-        out.extend(build.throughput.warnings)
-    return out
+def _why(build: BuildResult) -> list[str]:
+    if build.why is None:
+        return []
+    binds = [f"{lim.text} (binds)" for lim in build.why.limits if lim.binds]
+    rest = [lim.text for lim in build.why.limits if not lim.binds]
+    return binds + rest + ([f"Next step: {build.why.next_step}"] if build.why.next_step else [])
 
 
-def _table(headers: list[str], rows: list[list[str]]) -> tuple[str, str]:
-    md = ["| " + " | ".join(headers) + " |", "|" + "---|" * len(headers)]
-    md += ["| " + " | ".join(r) + " |" for r in rows]
-    hx = ["<table><tr>" + "".join(f"<th>{html.escape(h)}</th>" for h in headers) + "</tr>"]
-    hx += ["<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in r) + "</tr>" for r in rows]
-    hx.append("</table>")
-    return "\n".join(md), "\n".join(hx)
+SOURCE_CHARS = 60  # longer price sources go to numbered notes under the table
 
 
-def _sections(build: BuildResult) -> list[tuple[str, list[str], list[list[str]]]]:
-    parts = [
-        [
-            p.kind,
-            p.name,
-            p.id,
-            str(p.count),
-            money(p.unit_price_usd),
-            p.condition or "-",
-            str(p.owned or ""),
-            p.price_date or "-",
-        ]
-        for p in build.parts
-    ]
-    parts.append(["", "total", "", "", money(build.total_cost_usd), "", "", ""])
-    slots = [
+def _parts(build: BuildResult) -> tuple[list[list[str]], list[str]]:
+    """The parts rows, and the price sources too long for a cell (referred to as [n])."""
+    rows: list[list[str]] = []
+    long: list[str] = []
+    for p in build.parts:
+        source = p.price_basis or "-"
+        if len(source) > SOURCE_CHARS:
+            long.append(f"[{len(long) + 1}] {p.id}: {source}")
+            source = source[: SOURCE_CHARS - 12].rsplit(" ", 1)[0] + f" ... [{len(long)}]"
+        price = money(p.unit_price_usd) + (f" ({p.condition})" if p.condition else "")
+        dated = (p.price_date or "-") + (" (stale)" if p.stale else "")
+        rows.append(
+            [
+                p.kind,
+                f"{p.name} ({p.id})",
+                f"{p.count}" + (f" ({p.owned} owned)" if p.owned else ""),
+                price,
+                dated,
+                source,
+                "; ".join(p.notes) or "-",
+            ]
+        )
+    rows.append(["", "total", "", money(build.total_cost_usd), "", "", ""])
+    return rows, long
+
+
+def _slots(build: BuildResult) -> list[list[str]]:
+    return [
         [
             str(r.number),
             r.gpu,
@@ -213,78 +143,106 @@ def _sections(build: BuildResult) -> list[tuple[str, list[str], list[list[str]]]
         ]
         for r in build.cards
     ]
-    return [
-        ("Parts", ["kind", "part", "id", "count", "unit price", "condition", "owned", "price date"], parts),
-        ("Slot map", ["#", "GPU", "mount", "slot", "link", "PSU", "layers"], slots),
-    ]
 
 
-def _summary(build: BuildResult) -> list[str]:
-    """The answer and the power plan in sentences, as the terminal report leads with them."""
-    lines = [" · ".join(answer_items(build))]
-    if build.card_link is not None:
-        lines.append(f"Card link: {build.card_link.text}.")
-    if build.stack is not None:
-        lines += [line[0].upper() + line[1:] for line in stack_lines(build.stack)]
+def document(build: BuildResult, request: Any, today: dt.date) -> list[Block]:
+    """The sheet's blocks, in reading order."""
+    blocks: list[Block] = [("p", f"Planned on {today.isoformat()} with {version_text()}.")]
+    if request is not None:
+        blocks += [("h2", "The request"), ("table", ["asked", "value"], request_rows(request))]
+    blocks += [("h2", "The build"), ("ul", _answer(build))]
     if build.why is not None:
-        lines += [lim.text + (" (binds)" if lim.binds else "") for lim in build.why.limits]
-    return lines
-
-
-def _throughput_lines(build: BuildResult) -> list[str]:
-    return throughput_lines(build.throughput)
-
-
-def markdown(build: BuildResult, title: str) -> str:
-    """The sheet as Markdown (diagrams as Mermaid)."""
-    out = [MARKER_MD, f"# {title}", ""] + [f"- {line}" for line in _summary(build)] + [""]
-    for name, headers, rows in _sections(build):
-        out += [f"## {name}", "", _table(headers, rows)[0], ""]
+        blocks += [("h2", "Why this build"), ("ul", _why(build))]
+    parts, sources = _parts(build)
+    headers = ["kind", "part", "count", "unit price", "price date", "price source", "compatibility"]
+    blocks += [("h2", "Parts"), ("table", headers, parts, {3, 4})]  # prices and dates keep to one line
+    if sources:
+        blocks.append(("small", sources))
+    if build.cards:
+        blocks += [
+            ("h2", "Slot map"),
+            ("table", ["#", "GPU", "mount", "slot", "link", "PSU", "layers"], _slots(build)),
+        ]
     pw = build.power
-    out += [
-        "## Power plan",
-        "",
-        f"Sustained {pw.sustained_w} W, peak {pw.peak_w} W, wall {pw.wall_w} W.",
-        "",
-        mermaid(power_graph(build)),
-        "",
-        "## PCIe topology",
-        "",
-        mermaid(pcie_graph(build)),
-        "",
-        "## Throughput",
-        "",
+    blocks += [
+        ("h2", "Power plan"),
+        ("p", f"Sustained {pw.sustained_w:,} W, peak {pw.peak_w:,} W, {pw.wall_w:,} W at the wall."),
+        ("diagram", power_graph(build), "power-diagram"),
     ]
-    out += [f"- {line.strip()}" for line in _throughput_lines(build)]
-    out += ["", "## Warnings for the builder", ""] + [f"- {w}" for w in warnings(build)] + [""]
+    if build.cards:
+        blocks += [("h2", "PCIe topology"), ("diagram", pcie_graph(build), "pcie-diagram")]
+    blocks += [("h2", "Throughput"), ("ul", [line.strip() for line in throughput_lines(build.throughput)])]
+    blocks += [("h2", "Warnings for the builder"), ("ul", warnings(build) or ["none"])]
+    return blocks
+
+
+def markdown(build: BuildResult, title: str, request: Any = None, today: dt.date | None = None) -> str:
+    """The sheet as Markdown (diagrams as Mermaid, which GitHub and most viewers draw)."""
+    out = [MARKER_MD, f"# {title}", ""]
+    for kind, *rest in document(build, request, today or dt.date.today()):
+        if kind == "h2":
+            out += [f"## {rest[0]}", ""]
+        elif kind == "p":
+            out += [rest[0], ""]
+        elif kind in ("ul", "small"):
+            out += [f"- {item}" for item in rest[0]] + [""]
+        elif kind == "table":
+            headers, rows = rest[:2]
+            out += ["| " + " | ".join(headers) + " |", "|" + "---|" * len(headers)]
+            out += ["| " + " | ".join(c.replace("|", "/") for c in r) + " |" for r in rows] + [""]
+        elif kind == "diagram":
+            out += [mermaid(rest[0]), ""]
     return "\n".join(out)
 
 
-def html_sheet(build: BuildResult, title: str) -> str:
-    """The sheet as one HTML file with inline CSS and SVG: opens offline in any browser."""
-    body = [f"<h1>{html.escape(title)}</h1>", "<ul>"]
-    body += [f"<li>{html.escape(line)}</li>" for line in _summary(build)] + ["</ul>"]
-    for name, headers, rows in _sections(build):
-        body += [f"<h2>{name}</h2>", _table(headers, rows)[1]]
-    pw = build.power
-    body += [
-        "<h2>Power plan</h2>",
-        f"<p>Sustained {pw.sustained_w} W, peak {pw.peak_w} W, wall {pw.wall_w} W.</p>",
-        svg(power_graph(build), "power-diagram"),
-        "<h2>PCIe topology</h2>",
-        svg(pcie_graph(build), "pcie-diagram"),
-        "<h2>Throughput</h2><ul>",
-    ]
-    body += [f"<li>{html.escape(line.strip())}</li>" for line in _throughput_lines(build)]
-    body += ["</ul><h2>Warnings for the builder</h2><ul>"] + [
-        f"<li>{html.escape(w)}</li>" for w in warnings(build)
-    ]
-    body.append("</ul>")
-    style = (
-        "body{font-family:sans-serif;margin:2em;max-width:1100px}table{border-collapse:collapse;margin:1em 0}"
-        "td,th{border:1px solid #bbb;padding:3px 8px;font-size:13px}th{background:#eef3fb}svg{max-width:100%}"
-    )
+def _diagram_html(graph: Graph, element_id: str) -> str:
+    source = dot_source(graph)
+    try:
+        return f'<figure class="diagram">{dot_svg(source, element_id)}</figure>'
+    except DiagramUnavailable as exc:
+        return (
+            f'<p class="note">{html.escape(str(exc))}: install the graphviz package to draw this diagram; '
+            f"its Graphviz source follows.</p><pre>{html.escape(source)}</pre>"
+        )
+
+
+STYLE = (
+    "body{font-family:'DejaVu Sans',Verdana,Arial,sans-serif;margin:2em auto;max-width:1150px;padding:0 1em;"
+    "color:#222}h1{font-size:1.6em}h2{font-size:1.2em;margin-top:1.6em;border-bottom:1px solid #ccc}"
+    "table{border-collapse:collapse;margin:.6em 0}td,th{border:1px solid #bbb;padding:3px 8px;font-size:12px;"
+    "vertical-align:top;text-align:left}th{background:#eef3fb}figure.diagram{margin:.6em 0;overflow:visible}"
+    "figure.diagram svg{max-width:100%;height:auto}p.note{color:#a33}ul.small{font-size:11px;color:#555}td.nw{white-space:nowrap}"
+    "@media print{body{margin:0;max-width:none}h2{break-after:avoid}figure,table{break-inside:avoid}}"
+)
+
+
+def html_sheet(build: BuildResult, title: str, request: Any = None, today: dt.date | None = None) -> str:
+    """The sheet as one HTML file with inline CSS and SVG: opens offline in any browser, prints cleanly."""
+    body = [f"<h1>{html.escape(title)}</h1>"]
+    for kind, *rest in document(build, request, today or dt.date.today()):
+        if kind == "h2":
+            body.append(f"<h2>{html.escape(rest[0])}</h2>")
+        elif kind == "p":
+            body.append(f"<p>{html.escape(rest[0])}</p>")
+        elif kind in ("ul", "small"):
+            css = ' class="small"' if kind == "small" else ""
+            body.append(f"<ul{css}>" + "".join(f"<li>{html.escape(i)}</li>" for i in rest[0]) + "</ul>")
+        elif kind == "table":
+            headers, rows = rest[:2]
+            nowrap = rest[2] if len(rest) > 2 else set()
+            body.append("<table><tr>" + "".join(f"<th>{html.escape(h)}</th>" for h in headers) + "</tr>")
+            body += [
+                "<tr>"
+                + "".join(
+                    f"<td{' class=nw' if i in nowrap else ''}>{html.escape(c)}</td>" for i, c in enumerate(r)
+                )
+                + "</tr>"
+                for r in rows
+            ]
+            body.append("</table>")
+        elif kind == "diagram":
+            body.append(_diagram_html(rest[0], rest[1]))
     return (
-        f'<!DOCTYPE html>\n<html><head><meta charset="utf-8"><title>{html.escape(title)}</title>'
-        f"<style>{style}</style></head><body>\n{MARKER_HTML}\n" + "\n".join(body) + "\n</body></html>\n"
+        f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><title>{html.escape(title)}</title>'
+        f"<style>{STYLE}</style></head><body>\n{MARKER_HTML}\n" + "\n".join(body) + "\n</body></html>\n"
     )

@@ -76,6 +76,11 @@ class Llm(Entry):
     )
     sliding_layers: int = Field(default=0, ge=0, description="How many of the layers use the sliding window.")
     moe: Moe | None = Field(default=None, description="Expert layout, when MoE.")
+    quants: tuple[str, ...] = Field(
+        default=(),
+        description="Quant ids its weights exist in, when other formats do not shrink it (gpt-oss ships "
+        "its experts in MXFP4 and GGUF files of it keep them so); empty: any format.",
+    )
     linear_attention: LinearAttention | None = Field(
         default=None,
         description="Hybrid models: the layers that use linear attention (no KV cache); the other "
@@ -127,4 +132,9 @@ class Quant(Entry):
     backends: tuple[QuantBackend, ...] = Field(min_length=1, description="Runtimes that load it.")
     needs_fp8_hardware: bool = Field(
         default=False, description="Whether fast kernels need native FP8 (Ada / Hopper or newer)."
+    )
+    models: tuple[str, ...] = Field(
+        default=(),
+        description="LLM ids whose published files this mix describes (a model-specific mix such as "
+        "Unsloth's dynamic quants); empty: any model.",
     )

@@ -29,6 +29,10 @@ class PartLine(Strict):
     subtotal_usd: float = Field(description="What this line costs: unit price x the units not owned.")
     price_date: str | None = Field(description="Date of the price (YYYY-MM-DD).")
     stale: bool = Field(default=False, description="The price is older than the staleness limit.")
+    price_basis: str | None = Field(default=None, description="Where the price comes from (its source).")
+    notes: list[str] = Field(
+        default=[], description="Compatibility notes: what the part needs or gives in this build."
+    )
 
 
 class CardLine(Strict):
@@ -360,9 +364,45 @@ class FrontierResult(Strict):
     solve_seconds: float = Field(description="Wall time.")
 
 
+class FitRecord(Strict):
+    """`planner fit`: one model and quant that fits the hardware, the longest context it allows and its speed.
+
+    Speeds are llama-bench's standard test (512-token prompt, 128 tokens generated) at batch 1; the
+    conservative figures are the low edge of the band the measured runs put around the likely ones.
+    """
+
+    model: str = Field(description="LLM id.")
+    model_name: str = Field(description="The model as published.")
+    family: str = Field(description="Model family (the --family filter).")
+    params_b: float = Field(description="Total parameters, billions.")
+    active_params_b: float = Field(description="Parameters used per token, billions.")
+    quant: str = Field(description="Quantisation id.")
+    bits_per_weight: float = Field(description="Average bits per weight of the file.")
+    backend: str = Field(description="Inference backend the figures are for.")
+    weights_gb: float = Field(description="Weights in memory, GB (all devices).")
+    context: int = Field(description="Context the fit was checked at, tokens.")
+    max_context: int = Field(description="Longest context that fits at batch 1 (at most the trained limit).")
+    decode_tokens_per_s: float = Field(description="Likely batch-1 decode tokens/s.")
+    decode_tokens_per_s_conservative: float = Field(description="Conservative decode: the band's low edge.")
+    prefill_tokens_per_s: float | None = Field(description="Likely prompt processing tokens/s.")
+    prefill_tokens_per_s_conservative: float | None = Field(description="Conservative prompt tokens/s.")
+    usable: bool = Field(description="Conservative decode reaches the usable speed (see --min-tps).")
+    evidence: Tier = Field(
+        description="What the speed rests on: runs of this configuration, constants fitted on this device "
+        "family, or a prior (vendor or global defaults); the weakest among the devices used."
+    )
+    evidence_basis: str = Field(description="The constants behind the figure and where they come from.")
+    split: str = Field(description="single, layer or tensor.")
+    offload: str = Field(description="none, layers or experts in system RAM.")
+    runtime: str = Field(description="backend/runtime of the largest share.")
+    launch: str = Field(description="The command that serves the model on this hardware.")
+    warnings: list[str] = Field(default=[], description="What makes the figures less sure, or the stack harder.")
+
+
 SCHEMAS: dict[str, type[Strict]] = {
     "result": Result,
     "estimate-result": EstimateResult,
     "check-result": CheckResult,
     "frontier-result": FrontierResult,
+    "fit-record": FitRecord,
 }
