@@ -136,7 +136,10 @@ def test_chassis_bundled_psus_are_used_and_never_bought_twice():
         bundled_psus={"id": "own", "count": 2},
         bundled_redundant=1,
     )
-    out, n = cards([*parts(box), own, psu(watts=2000, usd=1), gpu("g", usd=10, tdp_w=200, **BLOWER)])
+    out, n = cards(
+        [*parts(box), own, psu(watts=2000, usd=1), gpu("g", usd=10, tdp_w=200, **BLOWER)],
+        require={"chassis_kinds": ["rack"]},
+    )
     build = out.builds[0]
     # One working 1,000 W unit at 120 V (the other is the redundant spare): peaks 250 W + 2 x 400 W
     # within 1,200 W (server class 120 %), a third card would not be.
