@@ -46,6 +46,8 @@ def expected_links(build: Build, catalog) -> list[tuple[int, int, str]]:
         else:
             sl = next(s for s in board.slots if s.position == card.slot)
             gen, lanes, via = sl.gen, sl.lanes // (2 if card.mount == "bifurcated" else 1), sl.link
+        if gpu.requires_bifurcation:
+            lanes //= gpu.gpus_per_card  # no switch: each chip has its half of the slot
         out.append((min(gen, gpu.pcie_gen), min(lanes, gpu.pcie_lanes), via))
     return out
 
@@ -61,7 +63,9 @@ def check_stated_facts(text: str, result: BuildResult, catalog) -> None:
         return
     links = expected_links(build, catalog)
     for number, ((gen, lanes, via), card) in enumerate(zip(links, build.gpu_cards(), strict=True), start=1):
-        row = re.search(rf"^\s*{number}\s+{re.escape(card.id)}\s.*?gen(\d) x(\d+) (\w+)\s+(?:PSU )?(\S+)", text, re.M)
+        row = re.search(
+            rf"^\s*{number}\s+{re.escape(card.id)}\s.*?gen(\d) x(\d+) (\w+)\s+(?:PSU )?(\S+)", text, re.M
+        )
         assert row, f"card {number} missing from the slot map"
         assert (int(row.group(1)), int(row.group(2)), row.group(3)) == (gen, lanes, via), row.group(0)
         psu = "-" if card.psu is None else str(psu_number(card.psu))

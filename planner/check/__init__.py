@@ -179,6 +179,7 @@ def _cards(ctx: Ctx) -> list[CardLine]:
     out = []
     for k, (c, link) in enumerate(zip(ctx.cards, slot_links(ctx), strict=True)):
         gpu = ctx.gpu(c)
+        links = gpu.gpus_per_card if gpu.requires_bifurcation else 1
         out.append(
             CardLine(
                 number=k + 1,
@@ -187,10 +188,11 @@ def _cards(ctx: Ctx) -> list[CardLine]:
                 slot=c.slot,
                 port=link.port,
                 gen=None if link.gen is None else min(link.gen, gpu.pcie_gen),
-                lanes=None if link.lanes is None else min(link.lanes, gpu.pcie_lanes),
+                lanes=None if link.lanes is None else min(link.lanes // links, gpu.pcie_lanes),
                 slot_gen=link.gen,
                 slot_lanes=link.lanes,
                 via=link.via,
+                links=links,
                 psu=None if feeds[k] is None else feeds[k] + 1,  # type: ignore[operator]
                 layers=c.layers,
             )

@@ -3,7 +3,7 @@ where a bridge in the build joins two cards, and the throughput model's devices 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from planner import perf
 from planner.check.context import Ctx, Violation
@@ -55,8 +55,13 @@ def card_devices(ctx: Ctx) -> list[list[perf.Device]]:
         gpu = ctx.gpu(c)
         # At the card's power limit (perf/power_limit.py scales clocks and achieved bandwidth).
         chips = [limited(d, ctx.card_w(c) / gpu.tdp_w) for d in perf.device_from_gpu(gpu)]
+        lanes = link.lanes
+        if gpu.requires_bifurcation and lanes is not None:
+            # No switch on the card: the slot is split and each chip has its share of the lanes.
+            chips = [replace(d, link_via="cpu") for d in chips]
+            lanes //= gpu.gpus_per_card
         if link.gen is not None or k in bridged:
-            chips = [perf.with_link(d, link.gen, link.lanes, link.via, bridged.get(k)) for d in chips]
+            chips = [perf.with_link(d, link.gen, lanes, link.via, bridged.get(k)) for d in chips]
         out.append(chips)
     return out
 

@@ -77,14 +77,16 @@ def slowest_link(bm: BuildModel) -> LinkVars:
         if tier not in tiers:
             tiers[tier] = m.NewBoolVar(f"link_used[gen{tier[0]}x{tier[1]}:{tier[2]}]")
         m.Add(v <= most * tiers[tier])
-    caps: dict[tuple[int, int], Any] = {}
+    # Card kinds by their own link; a dual-GPU card without a switch splits its slot (split = chips).
+    caps: dict[tuple[int, int, int], Any] = {}
     for i, opt in enumerate(inst.gpus):
-        cap = (opt.entry.pcie_gen, opt.entry.pcie_lanes)
+        e = opt.entry
+        cap = (e.pcie_gen, e.pcie_lanes, e.gpus_per_card if e.requires_bifurcation else 1)
         if cap not in caps:
-            caps[cap] = m.NewBoolVar(f"card_link[gen{cap[0]}x{cap[1]}]")
+            caps[cap] = m.NewBoolVar(f"card_link[gen{cap[0]}x{cap[1]}/{cap[2]}]")
         m.Add(g.n[i] <= bm.max_gpus * caps[cap])
-    pairs = {(t, c): _gbs(min(t[0], c[0]), min(t[1], c[1])) for t in tiers for c in caps}
-    own = {c: _gbs(*c) for c in caps}
+    pairs = {(t, c): _gbs(min(t[0], c[0]), min(t[1] // c[2], c[1])) for t in tiers for c in caps}
+    own = {c: _gbs(c[0], c[1] // c[2]) for c in caps}
     bounds = []
     for unit, name in ((FS_PER_BYTE, "fs"), (AS_PER_BYTE, "as")):
         most = max([inv_bandwidth(gbs, unit) for gbs in [*pairs.values(), *own.values()]] + [1])

@@ -88,7 +88,8 @@ def link_text(card: CardLine) -> str:
     if card.gen is None or card.lanes is None:
         return "-"
     via = f" {card.via}" if card.via else ""
-    return f"gen{card.gen} x{card.lanes}{via}"
+    split = f"{card.links}x " if card.links > 1 else ""
+    return f"{split}gen{card.gen} x{card.lanes}{via}"
 
 
 def throughput_lines(tp: Throughput | None, verbose: bool = False) -> list[str]:

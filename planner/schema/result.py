@@ -48,6 +48,9 @@ class CardLine(Strict):
     slot_gen: int | None = Field(default=None, description="PCIe generation the slot or port offers.")
     slot_lanes: int | None = Field(default=None, description="Lanes the slot or port offers (per card).")
     via: str | None = Field(description="Where the lanes come from: cpu, chipset or switch.")
+    links: int = Field(
+        default=1, description="Links the card uses: a dual-GPU card without a switch splits its slot in two."
+    )
     psu: int | None = Field(description="Number of the PSU feeding the card (from 1), none in servers.")
     layers: int | None = Field(description="Model layers placed on the card (layer split).")
 

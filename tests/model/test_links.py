@@ -112,3 +112,18 @@ def test_a_bridge_counts_only_between_cards_at_its_spacing():
     assert any(v.startswith("NVLink bridge: bridge-a joins no pair") for v in broken), broken
     assert not [v for v in check_build(ok.build, cat, req, rules()) if "NVLink" in str(v)]
     assert check_workload(ok) == []
+
+
+def test_a_dual_gpu_card_without_a_switch_gets_half_its_slot_in_the_model_too():
+    slots = [
+        {"position": p, "size": 16, "lanes": 16, "gen": 4, "link": "cpu", "bifurcation": ["x8x8"]} for p in (1, 3)
+    ]
+    dual = gpu("dual", usd=900, memory_gb=24, gpus_per_card=2, requires_bifurcation=True)
+    cat = _catalog(slots, dual)
+    req = request(workload=LAYER, objective=["decode", "cost"], require={"min_gpus": 2, "max_gpus": 2})
+    out = solve_checked(cat, req, rules())
+    build = out.builds[0]
+    chips = [d for per in card_devices(Ctx(cat, req, rules(), build)) for d in per]
+    assert {(d.link_lanes, d.link_via) for d in chips} == {(8, "cpu")}
+    decode, _ = _checker_times(cat, req, build)
+    assert decode - 16 <= out.values[0]["decode"] <= decode + 20
