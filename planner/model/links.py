@@ -152,6 +152,13 @@ def tensor_link(
     link = slowest_link(bm)
     bridged = [b for b, (bv, bridge) in bm.bridges.items() if _fits(bm, i, bridge)] if n == 2 else []
     on_nvlink = sum(bm.bridges[b][0] for b in bridged) if bridged else 0
+    both = None
+    if bridged and c.decode_nvlink < NO_BRIDGE:
+        # Exactly "these two cards, bridged": the NVLink time replaces the PCIe terms.
+        both = m.NewBoolVar(f"tensor_nvlink[{i}x{n}]")
+        m.Add(both <= y)
+        m.Add(both <= on_nvlink)
+        m.Add(both >= y + on_nvlink - 1)
     for k, key in enumerate(TIME_KEYS):
         base, per_inv, chip, nv = c[k], c[3 + k], c[6 + k], c[9 + k]
         times[key].append(y * base)
@@ -163,13 +170,12 @@ def tensor_link(
         # Rounding coef up adds up to inv_as / scale ns: room for it, or a slow link reads as infeasible.
         most_ns += link.inv_as_max // scale + 2
         big = scale * most_ns
-        top = most_ns + (max(0, nv - base) if nv < NO_BRIDGE else 0)
-        comm = m.NewIntVar(0, top, f"tensor_comm_{key}[{i}x{n}]")
+        comm = m.NewIntVar(0, most_ns, f"tensor_comm_{key}[{i}x{n}]")
         pcie = coef * link.inv_as + scale * chip * link.chipset - big * (1 - y) - big * on_nvlink
         m.Add(scale * comm >= pcie)
-        if bridged and nv < NO_BRIDGE:
-            m.Add(comm >= (nv - base) - (nv + big) * (1 - y) - (nv + big) * (1 - on_nvlink))
         times[key].append(comm)
+        if both is not None:
+            times[key].append(both * (nv - base))
     bm.tensor_pairs.setdefault(i, []).append((n, y))
 
 

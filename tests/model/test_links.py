@@ -65,14 +65,17 @@ def test_model_times_equal_the_checker_over_the_link_in_use(slots, workload):
 def test_bridge_is_bought_for_tensor_parallel_and_makes_it_faster():
     cat = _catalog(SLOTS["fast"], gpu("card", usd=500, nvlink="nvlink-test"), BRIDGE)
     req = request(workload=TENSOR, objective=["decode", "cost"], require={"min_gpus": 2, "max_gpus": 2})
-    build = solve_checked(cat, req, rules()).builds[0]
+    out = solve_checked(cat, req, rules())
+    build = out.builds[0]
     assert [b.id for b in build.bridges] == ["bridge-a"]
     assert sorted(c.slot for c in build.gpu_cards()) == [1, 3]
     chips = [d for per in card_devices(Ctx(cat, req, rules(), build)) for d in per]
     assert slowest_link(chips).kind == "nvlink"
-    bridged, _ = _checker_times(cat, req, build)
+    bridged, prefill = _checker_times(cat, req, build)
     plain, _ = _checker_times(cat, req, build.model_copy(update={"bridges": ()}))
     assert bridged < plain
+    assert bridged - 16 <= out.values[0]["decode"] <= bridged + 20
+    assert prefill - 16 <= out.values[0]["prefill"] <= prefill + 20
 
 
 def test_no_bridge_for_layer_split_or_cards_it_does_not_fit():
