@@ -14,17 +14,16 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Literal, NamedTuple
+from typing import Any, Literal, NamedTuple
 
 from planner import perf
 from planner.perf.decode import decode_context, share_step
 from planner.perf.evidence import Kind, band, conservative_seconds, device_tier
-from planner.perf.links import hop_bytes_s
 from planner.perf.placement import Placement, Share, memory_rows
 from planner.perf.power_limit import limited
 from planner.perf.prefill import share_prefill_terms
 from planner.perf.runtime import choose_runtime
-from planner.perf.terms import Term, make_ctx, total
+from planner.perf.terms import Term, total
 from planner.schema import Cpu, Gpu
 from planner.schema.request import Workload as RequestWorkload
 
@@ -35,11 +34,9 @@ Edge = Literal["likely", "conservative"]
 
 @dataclass(frozen=True)
 class LayerCoeff:
-    """What one card (all its chips) or one CPU platform does per transformer layer it holds.
-
-    hop_latency_ns and hop_bytes_scale price a layer-split boundary next to this card: a fixed
-    software cost, and a multiplier on bytes over the link's PCIe payload rate (the achieved share).
-    """
+    """What one card (all its chips) or one CPU platform does per transformer layer it holds; hop_ns is
+    one layer-split boundary per decoded token at the card's own link (the model's hop terms are
+    HopCoeff's, over the link the card gets)."""
 
     cap_layers: int
     decode_ns: int
@@ -47,9 +44,6 @@ class LayerCoeff:
     batch_ns: int
     hop_ns: int
     problem: str = ""
-    hop_latency_ns: int = 0
-    hop_bytes_scale: float = 1.0
-    hop_prompt_factor: float = 1.0  # prompt hops take the prompt band's margin instead of decode's
 
 
 def perf_workload(req: RequestWorkload, catalog: object) -> perf.Workload:
@@ -122,20 +116,6 @@ def _per_layer(
     return cap, dec, pre, bat, ""
 
 
-def _hop(device: perf.Device, wl: perf.Workload) -> tuple[float, float, float]:
-    """(latency s, bytes multiplier, decode seconds) of one layer-split boundary next to this card.
-
-    Hops rest on the few multi-device runs: both the checker and the solver price them at the prior
-    tier's margin, whatever the cards.
-    """
-    rc = choose_runtime(device, wl.backend, wl.runtime)
-    ctx = make_ctx(rc.key, device, wl.quant, wl.flash_attention, "layer")
-    low = 1.0 if edge_of(wl) == "likely" else float(band("decode", "prior")["low"])
-    latency = Term(1e-6, (("hop_us", 1),), ctx).value() / low
-    scale = Term(1.0, (("link", -1),), ctx).value() / low
-    return latency, scale, latency + scale * hop_bytes_s([device, device], wl.model.hidden_size, 1)
-
-
 def gpu_chips(gpu: Gpu, power_share: float = 1.0) -> list[perf.Device]:
     """The card's GPU chips as the throughput model sees them, at a power limit (share of default)."""
     return [limited(d, power_share) for d in perf.device_from_gpu(gpu)]
@@ -145,22 +125,11 @@ def gpu_coeff(gpu: Gpu, wl: perf.Workload, power_share: float = 1.0) -> LayerCoe
     """Coefficients of one card: its chips' layers add up, each chip runs its own layers."""
     chips = gpu_chips(gpu, power_share)
     cap, dec, pre, bat, problem = _per_layer(chips[0], wl)
-    latency, scale, hop = _hop(chips[0], wl) if not problem else (0.0, 1.0, 0.0)
-    conservative = edge_of(wl) == "conservative"
-    prompt_factor = (
-        float(band("decode", "prior")["low"]) / float(band("prompt", "prior")["low"]) if conservative else 1.0
-    )
-    return LayerCoeff(
-        cap * len(chips),
-        round(dec * NS),
-        round(pre * NS),
-        round(bat * NS),
-        round(hop * NS),
-        problem,
-        math.ceil(latency * NS),
-        scale,
-        prompt_factor,
-    )
+    hop = 0
+    if not problem:
+        h = hop_coeff(gpu, wl, power_share)
+        hop = h.decode + h.decode_per_inv * inv_bandwidth(perf.pcie_gbs(chips[0])) // INV_SCALE
+    return LayerCoeff(cap * len(chips), round(dec * NS), round(pre * NS), round(bat * NS), hop, problem)
 
 
 def cpu_coeff(cpu: Cpu, sockets: int, ram_gb: float, wl: perf.Workload) -> LayerCoeff:
@@ -211,17 +180,66 @@ def _timed(terms: list[Term], placement: Placement, kind: Kind, edge: Edge) -> f
     return conservative_seconds(terms, perf.tiers_of(placement), kind)
 
 
-def _tensor_times(devices: list[perf.Device], wl: perf.Workload) -> tuple[float, float, float]:
-    """(decode, prefill, batch-step) seconds of these devices in tensor parallel, links as they carry,
-    at the request's edge of the band."""
+def layout_times(
+    devices: list[perf.Device], wl: perf.Workload, mode: str = "tensor"
+) -> tuple[float, float, float]:
+    """(decode, prefill, batch-step) seconds of these devices in a layer or tensor split, over the links
+    they carry, at the request's edge of the band: the one place the solver's link terms (tensor
+    all-reduces, layer-split hops) are read off the throughput model."""
     edge = edge_of(wl)
     rcs = [(d, choose_runtime(d, wl.backend, wl.runtime)) for d in devices]
-    placement = perf.placement.place(rcs, wl, "tensor", "none", None)
+    placement = perf.placement.place(rcs, wl, mode, "none", None)
     dctx = decode_context(wl)
     dec = _timed(perf.step_terms(placement, wl, dctx, 1)[0], placement, "decode", edge)
     pre = _timed(perf.prefill_terms(placement, wl), placement, "prompt", edge) if wl.prompt else 0.0
     bat = _timed(perf.step_terms(placement, wl, dctx, wl.batch)[0], placement, "decode", edge)
     return dec, pre, bat
+
+
+def _over_link(
+    fast: tuple[float, ...], slow: tuple[float, ...], fast_gbs: float, slow_gbs: float, unit: float
+) -> tuple[list[float], list[float]]:
+    """Times as base + per_inv x inverse bandwidth (in `unit` per byte), from two links: the throughput
+    model is linear in the inverse bandwidth of the slowest link."""
+    d_inv = unit / slow_gbs - unit / fast_gbs
+    per_inv = [(b - a) / d_inv for a, b in zip(fast, slow, strict=True)]  # seconds per unit/byte
+    return [a - k * unit / fast_gbs for a, k in zip(fast, per_inv, strict=True)], per_inv
+
+
+class HopCoeff(NamedTuple):
+    """One more chip in a layer split, ns: a fixed part (decode token, whole prompt, batch step) and a
+    part per fs/byte of the slowest link's inverse bandwidth (x INV_SCALE)."""
+
+    decode: int
+    prefill: int
+    batch: int
+    decode_per_inv: int
+    prefill_per_inv: int
+    batch_per_inv: int
+
+
+def hop_coeff(gpu: Gpu, wl: perf.Workload, power_share: float = 1.0) -> HopCoeff:
+    """What the throughput model charges for one more chip of this kind in a layer split, at the request's
+    edge: three equal shares minus two, at the card's own link and a narrow one."""
+    chip = gpu_chips(gpu, power_share)[0]
+    narrow = perf.with_link(chip, min(3, gpu.pcie_gen), 1, None)
+
+    def hop(d: perf.Device) -> tuple[float, ...]:
+        three, two = layout_times([d] * 3, wl, "layer"), layout_times([d] * 2, wl, "layer")
+        return tuple(a - b for a, b in zip(three, two, strict=True))
+
+    base, per_inv = _over_link(hop(chip), hop(narrow), perf.pcie_gbs(chip), perf.pcie_gbs(narrow), FS_PER_BYTE)
+    return HopCoeff(*(math.ceil(x * NS) for x in base), *(math.ceil(k * NS * INV_SCALE) for k in per_inv))
+
+
+def hop_coeffs(gpu: Gpu, wl: perf.Workload, power_share: float, runtimes: Any = ()) -> HopCoeff:
+    """The dearest hop of this card over the runtimes it may run on (a build picks one runtime; the
+    model does not know which when it charges the hops, so it never charges less than the checker)."""
+    from dataclasses import replace
+
+    options = [hop_coeff(gpu, wl, power_share)]
+    options += [hop_coeff(gpu, replace(wl, runtime=api), power_share) for api in runtimes if api != wl.runtime]
+    return HopCoeff(*(max(o[k] for o in options) for k in range(6)))
 
 
 def tensor_coeffs(
@@ -247,15 +265,12 @@ def tensor_coeffs(
         rows = memory_rows(placement, wl, wl.context_tokens, wl.batch)
         if not perf.placement.fits(rows):
             continue
-        fast = _tensor_times(devices, wl)
+        fast = layout_times(devices, wl)
         narrow = [perf.with_link(d, narrow_gen, 1, None) for d in devices]
-        slow = _tensor_times(narrow, wl)
-        chipset = _tensor_times([perf.with_link(d, None, None, "chipset") for d in devices], wl)
-        d_inv = AS_PER_BYTE / perf.pcie_gbs(narrow[0]) - AS_PER_BYTE / own
-        per_inv = [(b - a) / d_inv for a, b in zip(fast, slow, strict=True)]  # seconds per as/byte
-        base = [a - k * AS_PER_BYTE / own for a, k in zip(fast, per_inv, strict=True)]
+        base, per_inv = _over_link(fast, layout_times(narrow, wl), own, perf.pcie_gbs(narrow[0]), AS_PER_BYTE)
+        chipset = layout_times([perf.with_link(d, None, None, "chipset") for d in devices], wl)
         bridged = (
-            _tensor_times([perf.with_link(d, None, None, None, nvlink_gbs) for d in devices], wl)
+            layout_times([perf.with_link(d, None, None, None, nvlink_gbs) for d in devices], wl)
             if nvlink_gbs and n * len(chips) == 2
             else None
         )

@@ -141,6 +141,7 @@ class Instance:
     bifurcation: Priced | None
     systems: list[Priced]
     bridges: list[Priced] = field(default_factory=list)
+    hops: dict[str, Any] = field(default_factory=dict)  # option key -> coeffs.HopCoeff (layer split)
     accessories: dict[tuple[str, str], Priced] = field(default_factory=dict)
     # Cards come at their lowest power limit only (no workload): limits are raised after the solve.
     lowest_limits: bool = False
@@ -272,18 +273,19 @@ def resolve(catalog: Catalog, request: Request, rules: Rules, prune: bool = True
     systems = priced("system") if request.require.systems else []
     links = {g.entry.nvlink for g in gpus}
     bridges = [b for b in priced("bridge") if links.intersection(b.entry.fits)]
-    workload, coeff, tensor = None, {}, {}
+    workload, coeff, tensor, hops = None, {}, {}, {}
     serves = {g.id: card_serves(catalog, request, g.entry) for g in gpus} if runtimes(catalog) else {}
     rt_coeff: dict[str, dict[str, Any]] = {}
     native: dict[str, str] = {}
     if request.workload is not None:
-        from planner.instance.coeffs import gpu_coeff, perf_workload, tensor_coeffs
+        from planner.instance.coeffs import gpu_coeff, hop_coeffs, perf_workload, tensor_coeffs
 
         workload = perf_workload(request.workload, catalog)
         for g in gpus:
             # Coefficients per option: a card at a power limit is an option of its own.
             share = g.watts / g.entry.tdp_w
             coeff[g.key] = gpu_coeff(g.entry, workload, share)
+            hops[g.key] = hop_coeffs(g.entry, workload, share, serves.get(g.id, {}))
             native[g.id] = _native(g.entry, workload)
             rt_coeff[g.key] = {
                 api: coeff[g.key]
@@ -350,6 +352,7 @@ def resolve(catalog: Catalog, request: Request, rules: Rules, prune: bool = True
         bifurcation=min(bif, key=lambda r: r.price_usd or 0) if bif else None,
         systems=systems,
         bridges=bridges,
+        hops=hops,
         accessories=accessories,
         lowest_limits=request.workload is None and request.allow_power_limits,
         workload=workload,

@@ -4,29 +4,50 @@ and NVLink bridges bought for two cards in tensor parallel where the bridge make
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from typing import Any
 
 from planner import perf
-from planner.instance.coeffs import AS_PER_BYTE, FS_PER_BYTE, INV_SCALE, NO_BRIDGE, TensorCoeff, inv_bandwidth
+from planner.instance.coeffs import (
+    AS_PER_BYTE,
+    FS_PER_BYTE,
+    INV_SCALE,
+    NO_BRIDGE,
+    HopCoeff,
+    TensorCoeff,
+    hop_coeff,
+    inv_bandwidth,
+)
 from planner.instance.resolve import bridge_gbs
 from planner.model.core import BuildModel
 from planner.schema import Server
 
 TIME_KEYS = ("decode", "prefill", "batch")
+ROUGH_KEYS = ("decode", "batch")
 
 
 @dataclass
 class LinkVars:
-    """The slowest link between cards: inverse bandwidth in fs/byte and in as/byte (the same bound at
-    two resolutions), and whether a card is on chipset lanes."""
+    """The slowest link between cards: its inverse bandwidth in as/byte, whether a card is on chipset
+    lanes, and each (card kind, mount kind) pair that may be in use with its bandwidth and the literals
+    that say it is (a pair bounds the slowest link when all of them hold)."""
 
-    inv: Any
     inv_as: Any
     chipset: Any
-    inv_max: int
     inv_as_max: int
+    pairs: list[tuple[float, list[Any]]]
+
+
+def timed_keys(bm: BuildModel) -> tuple[str, ...]:
+    """The times an objective or a target reads (others are never read, so their link terms can go)."""
+    req = bm.inst.request
+    objectives = req.objectives()
+    wanted = {
+        "decode": "decode" in objectives or bool(req.require.min_decode_tokens_per_s),
+        "prefill": "prefill" in objectives or bool(req.require.min_prefill_tokens_per_s),
+        "batch": "batch_throughput" in objectives or bool(req.require.min_batch_tokens_per_s),
+    }
+    return tuple(key for key in TIME_KEYS if wanted[key])
 
 
 def _gbs(gen: int, lanes: int) -> float:
@@ -85,29 +106,30 @@ def slowest_link(bm: BuildModel) -> LinkVars:
         if cap not in caps:
             caps[cap] = m.NewBoolVar(f"card_link[gen{cap[0]}x{cap[1]}/{cap[2]}]")
         m.Add(g.n[i] <= bm.max_gpus * caps[cap])
-    pairs = {(t, c): _gbs(min(t[0], c[0]), min(t[1] // c[2], c[1])) for t in tiers for c in caps}
-    own = {c: _gbs(c[0], c[1] // c[2]) for c in caps}
-    bounds = []
-    for unit, name in ((FS_PER_BYTE, "fs"), (AS_PER_BYTE, "as")):
-        most = max([inv_bandwidth(gbs, unit) for gbs in [*pairs.values(), *own.values()]] + [1])
-        inv = m.NewIntVar(0, most, f"link_inv_{name}_per_byte")
-        for (t, c), gbs in pairs.items():
-            m.Add(inv >= inv_bandwidth(gbs, unit) * (tiers[t] + caps[c] - 1))
-        for c, gbs in own.items():
-            m.Add(inv >= inv_bandwidth(gbs, unit) * caps[c])
-        bounds.append((inv, most))
+    # A split card cannot use a mount too narrow to split (the placement rules keep it off one).
+    pairs = [
+        (_gbs(min(t[0], c[0]), min(t[1] // c[2], c[1])), [tiers[t], caps[c]])
+        for t in tiers
+        for c in caps
+        if t[1] // c[2]
+    ]
+    pairs += [(_gbs(c[0], c[1] // c[2]), [caps[c]]) for c in caps]
+    inv_as_max = max([inv_bandwidth(gbs, AS_PER_BYTE) for gbs, _ in pairs] + [1])
+    inv_as = m.NewIntVar(0, inv_as_max, "link_inv_as_per_byte")
+    for gbs, lits in pairs:
+        m.Add(inv_as >= inv_bandwidth(gbs, AS_PER_BYTE) * (sum(lits) - len(lits) + 1))
     chipset = m.NewBoolVar("link_chipset")
     for t, used in tiers.items():
         if t[2] == "chipset":
             m.Add(chipset >= used)
-    (inv, inv_max), (inv_as, inv_as_max) = bounds
-    bm.link = LinkVars(inv, inv_as, chipset, inv_max, inv_as_max)
+    bm.link = LinkVars(inv_as, chipset, inv_as_max, pairs)
     return bm.link
 
 
 def layer_hops(bm: BuildModel, wl: Any, times: dict[str, list[Any]]) -> None:
-    """Layer split passes the hidden state from card to card: (chips - 1) hops per token (per prompt
-    micro-batch for prefill), each a fixed latency plus the bytes over the slowest link."""
+    """Layer split passes the hidden state from card to card: each chip after the first costs what the
+    throughput model charges for one more card, a fixed part plus bytes over the slowest link (taking
+    the dearest kind of card in use, which is exact when the cards charge alike)."""
     m, inst, g = bm.m, bm.inst, bm.gpus
     link = slowest_link(bm)
     most = bm.max_gpus * max([o.entry.gpus_per_card for o in inst.gpus] or [1])
@@ -115,31 +137,48 @@ def layer_hops(bm: BuildModel, wl: Any, times: dict[str, list[Any]]) -> None:
     m.Add(chips == sum(v * o.entry.gpus_per_card for o, v in zip(inst.gpus, g.n, strict=True)))
     hops = m.NewIntVar(0, most, "layer_hops")
     m.Add(hops >= chips - 1)
-    hop_inv = m.NewIntVar(0, most * link.inv_max, "layer_hops_x_inv")
-    m.AddMultiplicationEquality(hop_inv, [hops, link.inv])
-    hidden = wl.model.hidden_size
-    ubatches = math.ceil(wl.prompt / max(1, wl.ubatch)) if wl.prompt else 0
-    # The hop's fixed cost and the achieved share of the link, at the request's edge of the band, as
-    # planner/instance/coeffs.py reads them off the throughput model (the worst over the card options).
-    options = [c for c in bm.coeff.values() if c.hop_latency_ns]
-    hop_lat_ns = float(max((c.hop_latency_ns for c in options), default=0))
-    byte_scale = max((c.hop_bytes_scale for c in options), default=1.0)
-    prompt_factor = max((c.hop_prompt_factor for c in options), default=1.0)
-    per_key = {
-        "decode": (1, math.ceil(hidden * 2 * byte_scale)),
-        "batch": (1, math.ceil(hidden * wl.batch * 2 * byte_scale)),
-        "prefill": (ubatches, math.ceil(hidden * wl.ubatch * 2 * byte_scale * prompt_factor)),
+    groups: dict[HopCoeff, list[int]] = {}
+    for i, opt in enumerate(inst.gpus):
+        c = inst.hops.get(opt.key) or hop_coeff(opt.entry, wl, opt.watts / opt.entry.tdp_w)
+        groups.setdefault(c, []).append(i)
+    if not groups:
+        return
+    # hops x the slowest link's inverse bandwidth, without a product: for each (card, mount) pair that may
+    # be in use, a bound that holds when it is; the largest binds. Scaled as finely as int64 allows.
+    invs = [inv_bandwidth(gbs, FS_PER_BYTE) for gbs, _ in link.pairs]
+    top = {
+        key: max(c[k] * most + c[3 + k] * most * max(invs, default=0) // INV_SCALE + 1 for c in groups)
+        for k, key in enumerate(TIME_KEYS)
     }
-    for key, (count, nbytes) in per_key.items():
-        if count == 0:
-            continue
-        lat_ns = hop_lat_ns * (prompt_factor if key == "prefill" else 1.0)
-        # ns = count x (latency + bytes x fs/byte / 1e6), rounded up so the model never understates it.
-        t = m.NewIntVar(0, 10**12, f"hop_time_{key}_ns")  # x FS_PER_BYTE stays within int64
-        m.Add(
-            t * int(FS_PER_BYTE)
-            >= count * nbytes * hop_inv + math.ceil(count * lat_ns * FS_PER_BYTE) * hops
-        )
+    keys = timed_keys(bm)
+    totals = {key: m.NewIntVar(0, top[key], f"hop_time_{key}_ns") for key in keys}
+    # The cheapest kind's charge holds whatever cards are used (no indicator, a tight LP); dearer kinds
+    # add their own bound only when one of them is in the build.
+    cheapest = HopCoeff(*(min(c[k] for c in groups) for k in range(6)))
+    for c, members in [(cheapest, []), *((c, mm) for c, mm in groups.items() if c != cheapest)]:
+        kind: list[Any] = []
+        if members:
+            kind = [m.NewBoolVar(f"hop_kind[{inst.gpus[members[0]].id}]")]
+            for i in members:
+                m.Add(g.n[i] <= bm.max_gpus * kind[0])
+        for key in keys:
+            k = TIME_KEYS.index(key)
+            fixed, per_inv = c[k], c[3 + k]
+            scale = max(1, min(10**9, 10**17 // top[key]))
+            big = scale * top[key]
+            if key in ROUGH_KEYS:
+                # Per token a hop moves one hidden state: the link changes it by microseconds in tens of
+                # milliseconds. Charged at the slowest link the model could use (never below the checker),
+                # it keeps the search from proving optimality over slot choices worth 1e-4.
+                worst = scale * fixed + -(-per_inv * max(invs, default=0) * scale // INV_SCALE)
+                m.Add(scale * totals[key] >= worst * hops - big * (len(kind) - sum(kind)))
+                continue
+            m.Add(scale * totals[key] >= scale * fixed * hops - big * (len(kind) - sum(kind)))
+            for inv, (_, lits) in zip(invs, link.pairs, strict=True):
+                coef = scale * fixed + -(-per_inv * inv * scale // INV_SCALE)
+                held = len(lits) + len(kind) - sum(lits) - sum(kind)
+                m.Add(scale * totals[key] >= coef * hops - big * held)
+    for key, t in totals.items():
         times[key].append(t)
 
 
@@ -159,9 +198,12 @@ def tensor_link(
         m.Add(both <= y)
         m.Add(both <= on_nvlink)
         m.Add(both >= y + on_nvlink - 1)
+    keys = timed_keys(bm)
     for k, key in enumerate(TIME_KEYS):
         base, per_inv, chip, nv = c[k], c[3 + k], c[6 + k], c[9 + k]
         times[key].append(y * base)
+        if key not in keys:
+            continue  # nothing reads this time: its link terms would only slow the search
         # comm >= per_inv x inv / INV_SCALE + chip, written as scale x comm >= coef x inv + ...: the scale is
         # as fine as int64 allows (rounding the coefficient up then costs well under a nanosecond).
         most_ns = per_inv * link.inv_as_max // INV_SCALE + max(chip, 0) + 1

@@ -127,7 +127,9 @@ def lexicographic(
             return ("unknown" if best is None else "feasible"), best, gap
         best = solver
         proven = proven and status == cp_model.OPTIMAL
-        value = int(solver.ObjectiveValue())
+        # The objective is integral; its float can land just below it (6676679.999999999): round, never
+        # truncate, or the next stage's bound sits one below the optimum and the stage is infeasible.
+        value = round(solver.ObjectiveValue())
         bound = solver.BestObjectiveBound()
         gap = abs(value - bound) / max(1.0, abs(value)) if status != cp_model.OPTIMAL else 0.0
         status_name = "optimal" if proven else "feasible"

@@ -52,19 +52,23 @@ def _checker_times(cat, req, build):
 @pytest.mark.parametrize("workload", [TENSOR, LAYER], ids=["tensor", "layer"])
 def test_model_times_equal_the_checker_over_the_link_in_use(slots, workload):
     cat = _catalog(SLOTS[slots], gpu("card", usd=500))
-    req = request(workload=workload, objective=["decode", "cost"], require={"min_gpus": 2, "max_gpus": 2})
+    objective = ["decode", "prefill", "cost"]  # the model keeps link terms only for times something reads
+    req = request(workload=workload, objective=objective, require={"min_gpus": 2, "max_gpus": 2})
     out = solve_checked(cat, req, rules())
     build, values = out.builds[0], out.values[0]
     decode, prefill = _checker_times(cat, req, build)
     # Link terms are rounded up; per-layer coefficients are rounded to the ns (32 layers here).
-    assert decode - 16 <= values["decode"] <= decode + 20
-    if "prefill" in values:
-        assert prefill - 16 <= values["prefill"] <= prefill * (1 + 1e-6) + 20  # link rounding scales with bytes
+    assert prefill - 16 <= values["prefill"] <= prefill * (1 + 1e-6) + 20  # link rounding scales with bytes
+    # A layer-split hop per decoded token is charged at the slowest link the board could give (a few
+    # microseconds of 5 ms at most); tensor all-reduces are exact.
+    slack = 10_000 if workload is LAYER else 0
+    assert decode - 16 <= values["decode"] <= decode + 20 + slack
 
 
 def test_bridge_is_bought_for_tensor_parallel_and_makes_it_faster():
     cat = _catalog(SLOTS["fast"], gpu("card", usd=500, nvlink="nvlink-test"), BRIDGE)
-    req = request(workload=TENSOR, objective=["decode", "cost"], require={"min_gpus": 2, "max_gpus": 2})
+    objective = ["decode", "prefill", "cost"]
+    req = request(workload=TENSOR, objective=objective, require={"min_gpus": 2, "max_gpus": 2})
     out = solve_checked(cat, req, rules())
     build = out.builds[0]
     assert [b.id for b in build.bridges] == ["bridge-a"]
@@ -130,3 +134,18 @@ def test_a_dual_gpu_card_without_a_switch_gets_half_its_slot_in_the_model_too():
     assert {(d.link_lanes, d.link_via) for d in chips} == {(8, "cpu")}
     decode, _ = _checker_times(cat, req, build)
     assert decode - 16 <= out.values[0]["decode"] <= decode + 20
+
+
+def test_every_example_model_is_valid_without_integer_overflow():
+    # The link terms are scaled as finely as int64 allows; CP-SAT's validator checks the bounds.
+    from pathlib import Path
+
+    from planner.api import load_problem
+    from planner.instance.resolve import resolve
+    from planner.model import build_model
+
+    for path in sorted((Path(__file__).resolve().parents[2] / "examples").glob("*.yaml")):
+        problem = load_problem(path)
+        inst = resolve(problem.catalog, problem.request, problem.rules)
+        for split in ("layer", "tensor"):
+            assert build_model(inst, split).m.Validate() == "", (path.name, split)
