@@ -52,59 +52,107 @@ def build_result(build: Build, problem: Problem) -> BuildResult:
 
 def solve_problem(
     problem: Problem,
-    time_limit_s: float = 10.0,
+    time_limit_s: float | None = None,
     top: int = 1,
     workers: int = 1,
     seed: int = 0,
     log: bool = False,
     next_step: bool = False,
+    effort: float | None = None,
+    progress: bool | None = None,
 ) -> Result:
     """Solve, compare with whole systems, explain infeasibility; every figure from the checker.
 
     With next_step, solve once more with the first binding limit moved a step and say what it buys.
+    `effort` bounds the search in deterministic seconds (the same answer on any machine at any load);
+    `time_limit_s` is a wall-clock safety net. The result says which limit, if any, cut the search
+    short (`limit_hit`, with the `gap`), and whether Ctrl-C did (`interrupted`).
     """
+    from planner.solver.engine import request_scope
+
+    with request_scope():
+        return _solve_problem(problem, time_limit_s, top, workers, seed, log, next_step, effort, progress)
+
+
+def _solve_problem(
+    problem: Problem,
+    time_limit_s: float | None,
+    top: int,
+    workers: int,
+    seed: int,
+    log: bool,
+    next_step: bool,
+    effort: float | None,
+    progress: bool | None,
+) -> Result:
+    from planner.solver.alternatives import trade_off
+    from planner.solver.engine import DEFAULT_EFFORT, DEFAULT_TIME_LIMIT
     from planner.solver.explain import explain
     from planner.solver.solve import Params
 
-    params = Params(time_limit_s=time_limit_s, workers=workers, seed=seed, log=log)
+    params = Params(
+        effort=DEFAULT_EFFORT if effort is None else effort,
+        time_limit_s=DEFAULT_TIME_LIMIT if time_limit_s is None else time_limit_s,
+        workers=workers,
+        seed=seed,
+        log=log,
+        progress=progress,
+    )
     found = candidates(problem, params, top)
     inst, outcome, ranked, status = found.inst, found.outcome, found.ranked, found.status
+    objective = list(problem.request.objectives())
     results = [build_result(b, problem) for b, _ in ranked]
     if results:
         results[0] = results[0].model_copy(update={"why": why(results[0], problem)})
-    interrupted = bool(getattr(outcome, "interrupted", False))
+    for k, alt in enumerate(ranked[1:], start=1):
+        line = trade_off(ranked[0], alt, tuple(objective), inst)
+        results[k] = results[k].model_copy(update={"trade_off": line})
+    notes = list(outcome.notes)
+    if len(ranked) < top and not notes:
+        notes.append(f"only {len(ranked)} build(s) meet every rule")
     explanation, message = None, None
     if not ranked and status == "infeasible":
         explanation = Explanation(**explain(inst, params))
     elif not ranked:
-        message = (
-            "the search was interrupted before it found a build"
-            if interrupted
-            else f"no build found within the {time_limit_s:g} s limit; give it more time with "
-            f"--time-limit {max(60, round(time_limit_s * 4))}"
-        )
-    objective = list(problem.request.objectives())
+        message = _no_build(outcome, params)
     result = Result(
         status=status,  # type: ignore[arg-type]
         proven=status == "optimal",
-        interrupted=interrupted,
-        limit_hit=getattr(outcome, "limit_hit", None),
+        interrupted=outcome.interrupted,
+        limit_hit=outcome.limit_hit,
         objective=objective,
         objective_values=objective_values(results[0], objective) if results else None,
         solve_seconds=round(outcome.seconds, 3),
+        effort=round(outcome.work, 3),
         gap=outcome.gap,
         builds=results,
+        notes=notes,
         explanation=explanation,
         message=message,
     )
-    if next_step and result.best is not None and result.best.why is not None:
+    if next_step and not result.interrupted and result.best is not None and result.best.why is not None:
         from planner.advice import next_step as step_up
 
-        args = {"time_limit_s": time_limit_s, "workers": workers, "seed": seed}
+        args = {"time_limit_s": time_limit_s, "workers": workers, "seed": seed, "effort": effort}
         reasons = result.best.why.model_copy(update={"next_step": step_up(problem, result, **args)})
         best = result.best.model_copy(update={"why": reasons})
         result = result.model_copy(update={"builds": [best, *result.builds[1:]]})
     return result
+
+
+def _no_build(outcome: Any, params: Any) -> str:
+    """Why no build came back, naming the limit that stopped the search and how to raise it."""
+    if outcome.interrupted:
+        return "the search was interrupted before it found a build"
+    if outcome.limit_hit == "deterministic":
+        return (
+            f"no build found within the search effort of {params.effort:g}; give it more work with "
+            f"--effort {max(120, round(params.effort * 4))}"
+        )
+    return (
+        f"no build found within the {params.time_limit_s:g} s limit; give it more time with "
+        f"--time-limit {max(60, round(params.time_limit_s * 4))}"
+    )
 
 
 @dataclass
@@ -153,12 +201,9 @@ def objective_values(build: BuildResult, objective: Sequence[str]) -> dict[str, 
 def _rank(
     candidates: list[tuple[Build, dict[str, int]]], objectives: tuple[str, ...]
 ) -> list[tuple[Build, dict[str, int]]]:
-    from planner.solver.solve import SENSE
+    from planner.solver.objectives import sort_key
 
-    def key(c: tuple[Build, dict[str, int]]) -> list[float]:
-        return [(-c[1].get(o, 0) if SENSE[o] == "max" else c[1].get(o, 10**18)) for o in objectives]
-
-    return sorted(candidates, key=key)
+    return sorted(candidates, key=lambda c: sort_key(c[1], objectives))
 
 
 def estimate_result(

@@ -37,3 +37,13 @@ def test_frontier_points_are_valid_non_dominated_and_undominated_by_brute_force(
     # The ends: the cheapest valid build, and the most VRAM the budget buys.
     assert pairs[0][0] == min(bc for bc, _ in brute)
     assert pairs[-1][1] == max(bv for _, bv in brute)
+
+
+def test_frontier_is_the_same_twice_whichever_lane_finishes_first():
+    """Points are searched in lanes side by side; each lane is deterministic, so the frontier is too."""
+    cat = make_catalog([*base_parts(), *CARDS])
+    req = request(budget_usd=4000, require={"max_gpus": 3})
+    r = rules(power={"max_psus": 2})
+    runs = [frontier(resolve(cat, req, r), points=8, params=Params()) for _ in range(2)]
+    first, second = ([(p.cost, p.value, p.build) for p in pts] for _, pts in runs)
+    assert first == second

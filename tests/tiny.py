@@ -344,9 +344,11 @@ def rules(**sections: Any) -> Rules:
 
 
 def solve_checked(cat: Catalog, req: Request, rules: Rules, prune: bool = True, **kw: Any) -> Outcome:
-    """Solve with a fixed seed and time limit; every build returned must pass the solver-free checker."""
+    """Solve within the default deterministic effort (the same answer at any machine load); every build
+    returned must pass the solver-free checker."""
     inst = resolve(cat, req, rules, prune=prune)
-    out = solve(inst, Params(time_limit_s=kw.pop("time_limit_s", 20), workers=2, seed=1), **kw)
+    params = Params(effort=kw.pop("effort", Params.effort), time_limit_s=kw.pop("time_limit_s", 600), seed=1)
+    out = solve(inst, params, **kw)
     for build in out.builds:
         violations = check_build(build, cat, req, rules)
         assert not violations, f"solver build breaks rules: {[str(v) for v in violations]}\n{build}"

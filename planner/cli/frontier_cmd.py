@@ -10,9 +10,12 @@ import typer
 from rich.table import Table
 
 from planner.cli.common import (
+    EXIT_INTERRUPTED,
     MAX_SECONDS,
     CatalogOpt,
     ConstraintsOpt,
+    EffortOpt,
+    Infeasible,
     JsonOpt,
     PricesOpt,
     console,
@@ -60,17 +63,27 @@ def knees(rows: list[FrontierPoint]) -> list[int]:
     return out
 
 
-def frontier_data(problem: Any, points: int, time_limit: float) -> FrontierResult:
+def frontier_data(
+    problem: Any, points: int, time_limit: float | None = None, effort: float | None = None
+) -> FrontierResult:
     """The frontier: points ordered by cost, each a full checked build, with the knees marked."""
     from planner.api import build_result
     from planner.instance.resolve import resolve
+    from planner.solver.engine import DEFAULT_FRONTIER_EFFORT, DEFAULT_TIME_LIMIT, Budget, Params
     from planner.solver.frontier import frontier
-    from planner.solver.solve import Params
     from planner.solver.systems import best_systems
 
     start = time.monotonic()
     inst = resolve(problem.catalog, problem.request, problem.rules)
-    objective, found = frontier(inst, points, Params(time_limit_s=time_limit))
+    params = Params(
+        effort=DEFAULT_FRONTIER_EFFORT if effort is None else effort,
+        time_limit_s=DEFAULT_TIME_LIMIT if time_limit is None else time_limit,
+    )
+    budget = Budget(params, "frontier")
+    try:
+        objective, found = frontier(inst, points, budget=budget)
+    finally:
+        budget.close()
     rows = [
         FrontierPoint(
             total_cost_usd=p.cost,
@@ -99,6 +112,9 @@ def frontier_data(problem: Any, points: int, time_limit: float) -> FrontierResul
         points=rows,
         knees=knees(rows),
         solve_seconds=round(time.monotonic() - start, 2),
+        effort=round(budget.work_used, 3),
+        interrupted=budget.interrupted,
+        limit_hit=budget.limit_hit,  # type: ignore[arg-type]
     )
 
 
@@ -145,25 +161,35 @@ def frontier_cmd(
     catalog: CatalogOpt = None,
     prices: PricesOpt = None,
     constraints: ConstraintsOpt = None,
+    effort: EffortOpt = None,
     time_limit: Annotated[
-        float,
+        float | None,
         typer.Option(
-            "--time-limit", min=1, max=MAX_SECONDS, callback=finite, help="Seconds for the whole frontier."
+            "--time-limit",
+            min=1,
+            max=MAX_SECONDS,
+            callback=finite,
+            help="Wall-clock safety net for the whole frontier, seconds (default 300).",
         ),
-    ] = 60.0,
+    ] = None,
 ) -> None:
     """Cost versus decode tokens/s (with a workload) or VRAM: Pareto-optimal builds, knees marked."""
     from planner.api import load_problem
 
     if plot_file is not None:
         check_output(plot_file, "--plot", (".png", ".svg"))
+    from planner.solver.engine import request_scope
+
     problem = load_problem(request, catalog or (), prices or (), constraints or ())
-    data = frontier_data(problem, points, time_limit)
+    with request_scope():
+        data = frontier_data(problem, points, time_limit, effort)
     if plot_file is not None:
         check_output(plot_file, "--plot", (".png", ".svg"))
         plot(data, plot_file, problem)
     if json:
         emit_json(data)
+        if data.interrupted:
+            raise Infeasible(EXIT_INTERRUPTED)
         return
     unit = "decode tok/s" if data.objective == "decode_tokens_per_s" else "VRAM GB"
     t = Table(title=f"Pareto frontier: cost vs {unit} ({data.solve_seconds} s)", title_justify="left")
@@ -171,6 +197,11 @@ def frontier_cmd(
         t.add_column(col)
     for i, r in enumerate(data.points):
         note = "knee: the next step costs much more per gain" if i in data.knees else ""
-        note = note or ("" if r.proven else "not proven optimal in time")
+        note = note or ("" if r.proven else "not proven Pareto-optimal within the search limit")
         t.add_row(str(i + 1), f"${r.total_cost_usd:,.0f}", f"{r.objective_value:g}", point_label(r), note)
     console().print(t)
+    if data.interrupted or data.limit_hit:
+        why = "interrupted" if data.interrupted else f"the {data.limit_hit} search limit was reached"
+        console().print(f"{why}: the frontier may miss points")
+    if data.interrupted:
+        raise Infeasible(EXIT_INTERRUPTED)

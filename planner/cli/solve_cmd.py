@@ -14,6 +14,7 @@ from planner.cli.common import (
     MAX_SEED,
     CatalogOpt,
     ConstraintsOpt,
+    EffortOpt,
     Infeasible,
     JsonOpt,
     PricesOpt,
@@ -34,16 +35,17 @@ def solve(
     catalog: CatalogOpt = None,
     prices: PricesOpt = None,
     constraints: ConstraintsOpt = None,
+    effort: EffortOpt = None,
     time_limit: Annotated[
-        float,
+        float | None,
         typer.Option(
             "--time-limit",
             min=0.1,
             max=MAX_SECONDS,
             callback=finite,
-            help="Seconds before returning the best build found.",
+            help="Wall-clock safety net, seconds (default 300): the best build found is returned, marked.",
         ),
-    ] = 10.0,
+    ] = None,
     top: Annotated[
         int,
         typer.Option(
@@ -83,7 +85,14 @@ def solve(
         files.check_output(save_build, "--save-build", buildfile.SUFFIXES)
     problem = load_problem(request, catalog or (), prices or (), constraints or ())
     result = solve_problem(
-        problem, time_limit_s=time_limit, top=top, workers=workers, seed=seed, log=log, next_step=next_step
+        problem,
+        time_limit_s=time_limit,
+        top=top,
+        workers=workers,
+        seed=seed,
+        log=log,
+        next_step=next_step,
+        effort=effort,
     )
     best = result.best
     if best is not None and sheet is not None:

@@ -31,16 +31,21 @@ def keep_undominated(
     better: Callable[[tuple[Any, ...], tuple[Any, ...]], bool],
     protected: Callable[[T], bool],
 ) -> list[T]:
-    """Options not dominated by another; on exact ties the first in order is kept."""
+    """Options not dominated by another; on exact ties the first in order is kept.
+
+    Protected options (owned, or selected by a user rule) are kept and dominate nothing: a rule may
+    forbid or limit them, so they cannot always stand in for another part.
+    """
     keys = [key(o) for o in options]
+    guarded = [protected(o) for o in options]
     out = []
     for i, o in enumerate(options):
-        if protected(o):
+        if guarded[i]:
             out.append(o)
             continue
         dominated = False
         for j, _other in enumerate(options):
-            if i == j:
+            if i == j or guarded[j]:
                 continue
             ge = better(keys[j], keys[i])
             if ge and (not better(keys[i], keys[j]) or j < i):
@@ -63,6 +68,23 @@ def at_least_as_good(a: tuple[Any, ...], b: tuple[Any, ...]) -> bool:
     return True
 
 
+ALL_MEASURES = frozenset({"vram", "bandwidth", "decode", "prefill", "batch"})
+
+
+def measures(request: Any) -> frozenset[str]:
+    """The card figures a request optimises or bounds: a card may stand in for another that beats it
+    only in figures the request never reads (prompt speed, when it asks for decode speed alone)."""
+    r, objectives = request.require, set(request.objectives())
+    used = {
+        "vram": "vram" in objectives or bool(r.min_vram_gb),
+        "bandwidth": "bandwidth" in objectives,
+        "decode": "decode" in objectives or bool(r.min_decode_tokens_per_s),
+        "prefill": "prefill" in objectives or bool(r.min_prefill_tokens_per_s),
+        "batch": "batch_throughput" in objectives or bool(r.min_batch_tokens_per_s),
+    }
+    return frozenset(k for k, v in used.items() if v)
+
+
 def gpu_key(
     opt: Any,
     rules: Rules,
@@ -70,14 +92,15 @@ def gpu_key(
     tensor: dict[int, Any] | None = None,
     by_vendor: bool = False,
     stack: Any = None,
+    used: frozenset[str] = ALL_MEASURES,
 ) -> tuple:
     g = opt.entry
     p = g.power
     key: list[tuple[Any, int]] = [
         (opt.price_usd or 0, -1),
         (g.gpus_per_card, 0),
-        (g.memory_gb, 1),
-        (g.bandwidth_gbs, 1),
+        (g.memory_gb if "vram" in used else 0, 1),
+        (g.bandwidth_gbs if "bandwidth" in used else 0, 1),
         # Compute speed enters through the workload coefficients below; without a workload it is moot.
         (opt.watts, -1),
         (card_peak_w(g, rules, opt.limit_w), -1),
@@ -105,9 +128,9 @@ def gpu_key(
         key += [
             (coeff.problem == "", 1),
             (coeff.cap_layers, 1),
-            (coeff.decode_ns, -1),
-            (coeff.prefill_ns, -1),
-            (coeff.batch_ns, -1),
+            (coeff.decode_ns if "decode" in used else 0, -1),
+            (coeff.prefill_ns if "prefill" in used else 0, -1),
+            (coeff.batch_ns if "batch" in used else 0, -1),
             (coeff.hop_ns, -1),
         ]
     if tensor is not None:
@@ -117,8 +140,11 @@ def gpu_key(
     return tuple(key)
 
 
-def stack_key(serves: dict[str, Any] | None, coeffs: dict[str, Any] | None) -> _StackSet | None:
-    """The runtimes a card may run on, with its coefficients on each, as one dominance figure."""
+def stack_key(
+    serves: dict[str, Any] | None, coeffs: dict[str, Any] | None, used: frozenset[str] = ALL_MEASURES
+) -> _StackSet | None:
+    """The runtimes a card may run on, with its coefficients on each (those the request reads), as one
+    dominance figure."""
     if serves is None:
         return None
     options = {}
@@ -127,7 +153,13 @@ def stack_key(serves: dict[str, Any] | None, coeffs: dict[str, Any] | None) -> _
         figures = (
             (0, 0, 0, 0, 0)
             if c is None
-            else (c.problem != "", -c.cap_layers, c.decode_ns, c.prefill_ns, c.batch_ns)
+            else (
+                c.problem != "",
+                -c.cap_layers,
+                c.decode_ns if "decode" in used else 0,
+                c.prefill_ns if "prefill" in used else 0,
+                c.batch_ns if "batch" in used else 0,
+            )
         )
         options[api] = (not s.maintained, *figures)
     fallback_only = not any(s.maintained for api, s in serves.items() if api != "vulkan")
@@ -182,14 +214,28 @@ class _StackSet(_TensorSet):
         return super()._covers(other)
 
 
+def board_signature(board: Any) -> tuple:
+    """Every board figure the model and the checker read, except price and memory capacity: boards
+    with equal signatures seat, wire and house cards alike (variants of one board at other prices)."""
+    figures = board.model_dump(exclude={"id", "name", "vendor", "source", "prices", "uncertain", "notes"})
+    for name in ("memory_slots", "max_memory_gb", "chipset", "year", "cpu_series"):
+        figures.pop(name, None)
+    return tuple(sorted((k, repr(v)) for k, v in figures.items()))
+
+
 def cpu_key(plat: Any, layers: dict[Any, Any] | None = None) -> tuple:
-    """Figures of a CPU on its board; when it may hold model layers, also its layer coefficients with each
-    memory option (`layers`): the throughput model reads more of a CPU (core dies, architecture, SIMD)
-    than any list of raw figures would keep up with."""
+    """A platform (board + CPU) by what it costs in all and what it offers; when the CPU may hold model
+    layers, also its layer coefficients with each memory option (`layers`): the throughput model reads
+    more of a CPU (core dies, architecture, SIMD) than any list of raw figures would keep up with.
+    Platforms on equal boards compare across boards, so a board sold at several prices keeps only its
+    cheapest platforms."""
     c = plat.cpu_entry
+    b = plat.entry
     key = [
-        (plat.board_index, 0),
-        (plat.cpu.price_usd or 0, -1),
+        (board_signature(b), 0),
+        ((plat.board.price_usd or 0) + (plat.cpu.price_usd or 0) * plat.sockets, -1),
+        (b.memory_slots, 1),
+        (b.max_memory_gb, 1),
         (plat.channels, 0),
         (c.pcie_lanes, 1),
         (c.tdp_w, -1),

@@ -15,6 +15,7 @@ from planner.instance.prune import (
     cpu_key,
     gpu_key,
     keep_undominated,
+    measures,
     memory_key,
     psu_key,
     stack_key,
@@ -156,6 +157,7 @@ class Instance:
     native: dict[str, str] = field(default_factory=dict)
     # Coefficients of CPUs holding layers, by (cpu id, sockets, GB of RAM): pruning and the model share them.
     host: dict[tuple[str, int, int], Any] = field(default_factory=dict)
+    pruned: bool = True  # dominated options removed (planner.instance.prune)
 
     @property
     def min_lanes(self) -> int:
@@ -202,7 +204,7 @@ def _gpu_allowed(gpu: Gpu, request: Request) -> bool:
     return not (request.require.nvlink and gpu.nvlink == "none")
 
 
-def _protected(rules: Rules, owned: dict[str, int]) -> Any:
+def protected(rules: Rules, owned: dict[str, int]) -> Any:
     """Parts pruning must keep: owned ones and any a user rule (other than forbid) selects."""
     selects = []
     for _, r in rules.rules:
@@ -299,11 +301,18 @@ def resolve(catalog: Catalog, request: Request, rules: Rules, prune: bool = True
                 )
     host: dict[tuple[str, int, int], Any] = {}
     if prune:
-        keep = _protected(rules, owned)
+        keep = protected(rules, owned)
+        used = measures(request)
         gpus = keep_undominated(
             gpus,
             lambda o: gpu_key(
-                o, rules, coeff.get(o.key), tensor.get(o.key), True, stack_key(serves.get(o.id), rt_coeff.get(o.key))
+                o,
+                rules,
+                coeff.get(o.key),
+                tensor.get(o.key),
+                True,
+                stack_key(serves.get(o.id), rt_coeff.get(o.key), used),
+                used,
             ),
             at_least_as_good,
             lambda o: keep(o.entry),
@@ -337,7 +346,7 @@ def resolve(catalog: Catalog, request: Request, rules: Rules, prune: bool = True
     # Platforms were pruned: renumber the memory options to follow them.
     index = {id(p): i for i, p in enumerate(platforms)}
     memory = {index[id(p)]: memory[i] for i, p in enumerate(all_platforms) if id(p) in index}
-    return Instance(
+    inst = Instance(
         catalog=catalog,
         request=request,
         rules=rules,
@@ -362,6 +371,22 @@ def resolve(catalog: Catalog, request: Request, rules: Rules, prune: bool = True
         rt_coeff=rt_coeff,
         native=native,
         host=host,
+        pruned=prune,
+    )
+    return with_platforms(inst, platforms)
+
+
+def with_platforms(inst: Instance, platforms: list[PlatformOpt]) -> Instance:
+    """A copy of the instance with only these of its platforms, and only the boards they use (memory
+    options and board indexes renumbered to follow)."""
+    index = {id(p): i for i, p in enumerate(inst.platforms)}
+    used = sorted({p.board_index for p in platforms})
+    new_index = {b: k for k, b in enumerate(used)}
+    return replace(
+        inst,
+        boards=[inst.boards[b] for b in used],
+        platforms=[replace(p, board_index=new_index[p.board_index]) for p in platforms],
+        memory={k: inst.memory[index[id(p)]] for k, p in enumerate(platforms)},
     )
 
 

@@ -11,7 +11,7 @@ from ortools.sat.python import cp_model
 
 from planner.data.facts import card_peak_w, hpwr_as_8pin, span_slots, width_slots
 from planner.instance.resolve import Instance, Priced, PsuOpt
-from planner.schema import Gpu
+from planner.schema import Gpu, Server
 
 LinearExpr = Any  # cp_model.LinearExprT
 HARD_MAX_GPUS = 16
@@ -229,3 +229,23 @@ class BuildModel:
     def fan_wall(self) -> LinearExpr:
         """1 when the enclosure pushes air through passive cards: a server, or a chassis with a fan wall."""
         return self.chassis_where(lambda e: e.passive_airflow) + self.server_sel
+
+    def homes(self) -> list[tuple[cp_model.IntVar, int, Any]]:
+        """Where cards can live: (chosen literal, most cards it holds, entry) for every chassis and
+        server barebone. Rules bound cards by these capacities rather than by a big constant, so the
+        LP relaxation cannot park eight cards in a tenth of a server."""
+        inst = self.inst
+        out = [
+            (
+                c,
+                h.entry.riser_positions + (0 if h.entry.chassis_kind == "open-frame" else h.entry.expansion_slots),
+                h.entry,
+            )
+            for c, h in zip(self.chassis, inst.chassis, strict=True)
+        ]
+        out += [
+            (v, b.entry.gpu_positions, b.entry)
+            for b, v in zip(inst.boards, self.board_sel, strict=True)
+            if isinstance(b.entry, Server)
+        ]
+        return out

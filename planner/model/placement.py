@@ -172,17 +172,7 @@ def _capacity_cuts(bm: BuildModel, outputs: int) -> None:
         ports = sum(pt.count for k, pt in enumerate(e.ports) if (b, k) in bm.slots.port)
         per_board.append(bv * (len(usable) + bif * max(0, outputs - 1) + ports))
     m.Add(bm.gpu_count <= sum(per_board))
-    per_case = [
-        c
-        * (h.entry.riser_positions + (0 if h.entry.chassis_kind == "open-frame" else h.entry.expansion_slots))
-        for c, h in zip(bm.chassis, inst.chassis, strict=True)
-    ]
-    per_case += [
-        v * b.entry.gpu_positions
-        for b, v in zip(inst.boards, bm.board_sel, strict=True)
-        if isinstance(b.entry, Server)
-    ]
-    m.Add(bm.gpu_count <= sum(per_case))
+    m.Add(bm.gpu_count <= sum(v * cap for v, cap, _ in bm.homes()))
 
 
 def _closed_case_with(bm: BuildModel, slots: int, cache: dict[int, object]) -> object:
@@ -241,6 +231,8 @@ def cards_fit_chassis(bm: BuildModel) -> None:
     without a shroud that fits it, it can only go where a fan wall cools it."""
     inst, m, g = bm.inst, bm.m, bm.gpus
     wall = bm.fan_wall()
+    capacity = {v.Index(): cap for v, cap, _ in bm.homes()}
+    airflow = [v for v, _, h in bm.homes() if isinstance(h, Server) or h.passive_airflow]
     need_air = inst.rules.cooling.passive_needs_airflow
     shrouds: dict[str, tuple[object, list]] = {}
     for i in range(len(inst.gpus)):
@@ -259,11 +251,13 @@ def cards_fit_chassis(bm: BuildModel) -> None:
             and gpu.length_mm <= b.entry.max_gpu_length_mm
             and gpu.slot_width <= b.entry.max_gpu_slot_width
         ]
-        m.Add(g.n[i] <= bm.max_gpus * sum(homes))
+        # Bounded by the capacity of the homes that take the card (not a big constant): the same rule,
+        # and a tighter LP relaxation.
+        m.Add(g.n[i] <= sum(capacity[c.Index()] * c for c in homes))
         if not need_air or gpu.cooling != "passive":
             continue
         if shroud is None:
-            m.Add(g.n[i] <= bm.max_gpus * wall)
+            m.Add(g.n[i] <= sum(capacity[c.Index()] * c for c in airflow))
             continue
         k = m.NewIntVar(0, bm.max_gpus, f"shrouds[{inst.gpus[i].key}]")
         m.Add(k >= g.n[i] - bm.max_gpus * wall)

@@ -95,11 +95,24 @@ def power_within_psu_capacity(bm: BuildModel) -> None:
         m.Add(ps.load_w[j] == cards + base)
         m.Add(ps.load_w[j] <= ps.capacity_w(j, lambda o, i: psu_sustained_w(o.entry, volts[i], rules)))
         m.Add(peaks + base <= ps.capacity_w(j, lambda o, i: psu_peak_w(o.entry, volts[i], rules)))
+    servers = []
     for p, (plat, v) in enumerate(zip(inst.platforms, bm.plat, strict=True)):
         if isinstance(plat.entry, Server):
             sustained, peak = _server_capacity(bm, p)
+            servers.append((v, int(sustained), int(peak)))
             m.Add(bm.cards_w + platform <= int(sustained)).OnlyEnforceIf(v)
             m.Add(bm.cards_peak_w + platform <= int(peak)).OnlyEnforceIf(v)
+    # Valid cuts without big-M: all load within all capacity on offer (the PSU instances', or the
+    # server's). Implied by the rules above, they carry power into the LP relaxation, which the
+    # enforced per-server rows cannot.
+    volts_of = [c.volts for c in inst.circuits]
+    for load, rating in ((bm.cards_w, psu_sustained_w), (bm.cards_peak_w, psu_peak_w)):
+        supply = [
+            ps.capacity_w(j, lambda o, i, rating=rating: rating(o.entry, volts_of[i], rules))
+            for j in range(len(ps.u))
+        ]
+        server = [v * (cap if rating is psu_sustained_w else peak) for v, cap, peak in servers]
+        m.Add(load + platform <= sum(supply) + sum(server))
 
 
 def _server_capacity(bm: BuildModel, p: int) -> tuple[float, float]:

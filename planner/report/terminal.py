@@ -188,9 +188,21 @@ def print_result(console: Console, result: Result, verbose: bool = False) -> Non
     }[result.status]
     if result.interrupted:
         state = "interrupted: best build so far, not proven"
+    elif result.limit_hit and result.status == "feasible":
+        state += " (search stopped by the " + (
+            "--effort limit)" if result.limit_hit == "deterministic" else "--time-limit safety net)"
+        )
     _print_lines(
         console,
-        flow([state, f"objective {' > '.join(result.objective)}", f"{result.solve_seconds:.1f} s"], 200, ""),
+        flow(
+            [
+                state,
+                f"objective {' > '.join(result.objective)}",
+                f"{result.solve_seconds:.1f} s, work {result.effort:g}",
+            ],
+            200,
+            "",
+        ),
     )
     if result.explanation is not None:
         print_explanation(console, result.explanation)
@@ -201,8 +213,9 @@ def print_result(console: Console, result: Result, verbose: bool = False) -> Non
     print_build(console, result.builds[0], "Best build", verbose)
     if len(result.builds) > 1:
         t = _table("Alternatives")
-        for col in ("#", "GPUs", "cost", "VRAM", "decode tok/s"):
-            t.add_column(col, overflow="fold" if col == "GPUs" else "ellipsis", no_wrap=col != "GPUs")
+        for col in ("#", "GPUs", "cost", "VRAM", "decode tok/s", "against the best"):
+            wraps = col in ("GPUs", "against the best")
+            t.add_column(col, overflow="fold" if wraps else "ellipsis", no_wrap=not wraps)
         for k, b in enumerate(result.builds[1:], start=2):
             gpus = gpu_summary(b.cards) or (b.build.system or "CPU only")
             tp = b.throughput
@@ -212,8 +225,11 @@ def print_result(console: Console, result: Result, verbose: bool = False) -> Non
                 money(b.total_cost_usd),
                 f"{b.vram_gb:g} GB",
                 num(tp.decode_tokens_per_s if tp else None),
+                escape(b.trade_off or ""),
             )
         console.print(t)
+    for note in result.notes:
+        console.print(f"note: {escape(note)}", overflow="fold")
 
 
 def print_estimate(console: Console, est: EstimateResult, verbose: bool = False) -> None:

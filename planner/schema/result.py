@@ -281,6 +281,9 @@ class BuildResult(Strict):
     violations: list[str] = Field(description="Rules the build breaks (empty when it holds).")
     stack: StackResult | None = Field(default=None, description="The software stack and how to run it.")
     why: Why | None = Field(default=None, description="Why this build (solver results).")
+    trade_off: str | None = Field(
+        default=None, description="For an alternative: what it trades against the best build, in one line."
+    )
     build: Build = Field(description="The build itself, in the build-file schema.")
 
 
@@ -310,8 +313,14 @@ class Result(Strict):
         "batch_throughput in tokens/s, vram in GB, bandwidth in GB/s, cost and cost_of_ownership in USD."
     )
     solve_seconds: float = Field(description="Wall time of the solve.")
+    effort: float = Field(
+        default=0.0, description="Search work spent, in CP-SAT deterministic seconds (the same on any machine)."
+    )
     gap: float | None = Field(description="Relative gap to the best bound when not proven.")
     builds: list[BuildResult] = Field(description="The best build, then alternatives.")
+    notes: list[str] = Field(
+        default=[], description="Why there are fewer alternatives than asked for, and the like."
+    )
     explanation: Explanation | None = Field(default=None, description="Why no build exists.")
     message: str | None = Field(default=None, description="What happened when no build is given.")
 
@@ -365,6 +374,11 @@ class FrontierResult(Strict):
     points: list[FrontierPoint] = Field(description="Pareto-optimal builds by cost.")
     knees: list[int] = Field(description="Indexes of points after which gains per dollar drop.")
     solve_seconds: float = Field(description="Wall time.")
+    effort: float = Field(default=0.0, description="Search work spent, in CP-SAT deterministic seconds.")
+    interrupted: bool = Field(default=False, description="Stopped by the user; the points found so far.")
+    limit_hit: Literal["deterministic", "wall"] | None = Field(
+        default=None, description="Which search limit stopped the frontier, if any (points may be missing)."
+    )
 
 
 class FitRecord(Strict):

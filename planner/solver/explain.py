@@ -2,45 +2,41 @@
 
 from __future__ import annotations
 
-import time
+from dataclasses import replace
 from typing import Any
-
-from ortools.sat.python import cp_model
 
 from planner.instance.resolve import Instance
 from planner.model import BuildModel, build_model
+from planner.solver.engine import Budget, Params, Solved, run
 
 
-def _feasible(bm: BuildModel, assumptions: list[Any], seconds: float) -> tuple[int, cp_model.CpSolver]:
+def _feasible(bm: BuildModel, assumptions: list[Any], budget: Budget, cap: float) -> Solved:
     m = bm.m
     m.ClearAssumptions()
     m.AddAssumptions(assumptions)
-    s = cp_model.CpSolver()
-    s.parameters.max_time_in_seconds = max(0.1, seconds)
-    s.parameters.num_search_workers = 1
-    return s.Solve(m), s
+    return run(m, budget, cap=cap, stage="explaining")
 
 
-def conflict(bm: BuildModel, budget_s: float) -> list[str]:
+def conflict(bm: BuildModel, budget: Budget) -> list[str]:
     """A minimal set of guard names that together cannot hold (deletion-shrunk unsat core)."""
     names = list(bm.guards)
-    status, s = _feasible(bm, [bm.guards[n] for n in names], budget_s)
-    if status != cp_model.INFEASIBLE:
+    first = _feasible(bm, [bm.guards[n] for n in names], budget, budget.work_left / 2)
+    if first.status != "infeasible":
         return []
-    core_idx = set(s.SufficientAssumptionsForInfeasibility())
+    core_idx = set(first.solver.SufficientAssumptionsForInfeasibility())
     core = [n for n in names if bm.guards[n].Index() in core_idx] or names
-    deadline = time.monotonic() + budget_s
     for n in list(core):
-        if len(core) == 1 or time.monotonic() > deadline:
+        if len(core) == 1 or budget.exhausted():
             break
         trial = [bm.guards[x] for x in core if x != n]
-        st, _ = _feasible(bm, trial, max(0.2, (deadline - time.monotonic()) / max(1, len(core))))
-        if st == cp_model.INFEASIBLE:
+        if _feasible(bm, trial, budget, budget.work_left / max(1, len(core))).status == "infeasible":
             core.remove(n)
     return core
 
 
-def relax(inst: Instance, names: list[str], info: dict[str, Any], split: str, seconds: float) -> str | None:
+def relax(
+    inst: Instance, names: list[str], info: dict[str, Any], split: str, budget: Budget, cap: float
+) -> str | None:
     """Relax one rule (its guards), keep the rest, and say how far it must move; None if that is not enough."""
     bm = build_model(inst, split)
     m = bm.m
@@ -61,12 +57,10 @@ def relax(inst: Instance, names: list[str], info: dict[str, Any], split: str, se
     if target:
         expr = bm.exprs[target[0]]
         m.Minimize(expr if target[1] > 0 else -expr)
-    s = cp_model.CpSolver()
-    s.parameters.max_time_in_seconds = seconds
-    s.parameters.num_search_workers = 1  # deterministic explanations
-    status = s.Solve(m)
-    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+    r = run(m, budget, cap=cap, stage=f"explaining: relaxing {name}")
+    if not r.found:
         return None
+    s = r.solver
     req = inst.request
     v = int(s.Value(bm.exprs[target[0]])) if target else 0
     if measure == "cost":
@@ -126,12 +120,33 @@ def _families(bm: BuildModel) -> dict[str, list[str]]:
     return out
 
 
-def explain(inst: Instance, params: Any, seconds: float = 20.0) -> dict[str, Any]:
+def explain(
+    inst: Instance,
+    params: Params | None = None,
+    budget: Budget | None = None,
+    seconds: float | None = None,
+) -> dict[str, Any]:
     """The rules that conflict and, for each, the smallest change that alone makes the request feasible.
 
     Each rule is relaxed in turn with every other rule enforced (fast: presolve sees fixed literals);
-    when no single rule fixes it, a shrunk unsat core names the rules that conflict together.
+    when no single rule fixes it, a shrunk unsat core names the rules that conflict together. The
+    search shares one deterministic budget, so the explanation is the same on any machine.
     """
+    own = budget is None
+    if seconds is not None:  # a wall-clock safety net of its own (callers that predate `effort`)
+        params = replace(params or Params(), time_limit_s=seconds)
+    budget = budget or Budget(params, "explaining")
+    try:
+        return _explain(inst, budget)
+    except KeyboardInterrupt:
+        budget.interrupt()
+        return {"conflict": ["interrupted before a conflict was found"], "fixes": [], "rules": []}
+    finally:
+        if own:
+            budget.close()
+
+
+def _explain(inst: Instance, budget: Budget) -> dict[str, Any]:
     split = "layer"
     bm = build_model(inst, split)
     families = _families(bm)
@@ -141,25 +156,25 @@ def explain(inst: Instance, params: Any, seconds: float = 20.0) -> dict[str, Any
             "fixes": [],
             "rules": [],
         }
-    per = max(0.5, seconds / (len(families) + 1))
     fixes, rules = [], []
-    deadline = time.monotonic() + seconds
-    # Rules that cannot fix it alone are refuted in a fraction of a second; the budget, whose
-    # relaxation is an optimisation, goes last and gets the time they leave.
+    # Rules that cannot fix it alone are refuted with little work; the budget, whose relaxation is an
+    # optimisation, goes last and gets the work they leave (equal shares of what is left, the core
+    # search included).
     order = sorted(families.items(), key=lambda kv: bm.guard_info[kv[1][0]].get("measure") == "cost")
     for k, (key, names) in enumerate(order):
-        left = len(order) - k
-        per = max(0.5, (deadline - time.monotonic()) / left)
-        text = relax(inst, names, bm.guard_info[names[0]], split, per)
+        share = budget.work_left / (len(order) - k + 1)
+        text = relax(inst, names, bm.guard_info[names[0]], split, budget, share)
         if text:
             fixes.append(text)
             rules.append(key)
     if rules:
         return {"conflict": [_describe(inst, r) for r in rules], "fixes": fixes, "rules": rules}
-    core = conflict(bm, per)
+    core = conflict(bm, budget)
     if not core:
+        limit = budget.limit_hit or "deterministic"
+        why = "interrupted" if budget.interrupted else f"the search limit was reached ({limit})"
         return {
-            "conflict": ["no single rule is to blame and no conflict was proven in time"],
+            "conflict": [f"no single rule is to blame and no conflict was proven: {why}"],
             "fixes": [],
             "rules": [],
         }
