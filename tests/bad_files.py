@@ -343,7 +343,6 @@ def flags() -> list[Case]:
 def outputs() -> list[Case]:
     png = b"\x89PNG\r\n\x1a\n user's own picture"
     files = {**REQ, "mine.png": png, "notes.md": b"# my notes\n"}
-    pend = "results engineer: output paths checked before any work, never overwriting"
     return [
         cli(
             "outputs",
@@ -351,7 +350,6 @@ def outputs() -> list[Case]:
             [*SOLVE, "--sheet", "{dir}/no/such/sheet.md"],
             files=REQ,
             expect="reject",
-            pending=pend,
         ),
         cli(
             "outputs",
@@ -359,7 +357,6 @@ def outputs() -> list[Case]:
             [*SOLVE, "--sheet", "{dir}"],
             files=REQ,
             expect="reject",
-            pending=pend,
         ),
         cli(
             "outputs",
@@ -381,7 +378,6 @@ def outputs() -> list[Case]:
             ["frontier", "{dir}/request.yaml", "--points", "2", "--plot", "{dir}/mine.png"],
             files=files,
             expect="reject",
-            pending=pend,
         ),
         cli(
             "outputs",
@@ -389,7 +385,6 @@ def outputs() -> list[Case]:
             ["frontier", "{dir}/request.yaml", "--points", "2", "--plot", "{dir}/no/plot.png"],
             files=REQ,
             expect="reject",
-            pending=pend,
         ),
         cli(
             "outputs",
@@ -404,7 +399,7 @@ def outputs() -> list[Case]:
 def signals_and_limits() -> list[Case]:
     slow = {"request.yaml": SLOW.encode()}
     pend = "solver engineer: Ctrl-C gives the best so far, marked interrupted, exit 130; every stage within its limit"
-    solve = ["solve", "{dir}/request.yaml", "--time-limit", "60"]
+    solve = ["solve", "{dir}/request.yaml", "--time-limit", "300"]
     return [
         Case(
             "signals",
@@ -430,7 +425,7 @@ def signals_and_limits() -> list[Case]:
             "signals",
             "ctrl-c-during-frontier",
             slow,
-            ["frontier", "{dir}/request.yaml"],
+            ["frontier", "{dir}/request.yaml", "--time-limit", "90"],
             "interrupted",
             setup="sigint",
             timing=True,

@@ -31,8 +31,8 @@ def _param(case: dict[str, Any]) -> Any:
     marks = (
         [pytest.mark.xfail(reason=f"pending: {case['pending']}", strict=False)] if case.get("pending") else []
     )
-    # Cases that reach the solver (contradictions, output files after a solve) are slow: -m slow runs them.
-    if case.get("slow") or case["cls"] == "outputs":
+    # Cases that reach the solver (contradictions) are slow: -m slow runs them.
+    if case.get("slow"):
         marks.append(pytest.mark.slow)
     return pytest.param(case, id=f"{case['cls']}/{case['name']}", marks=marks)
 
