@@ -130,6 +130,7 @@ def _fix_mounts(bm: BuildModel, b: int, cards: list[Any], index: dict[str, int])
         m.Add(v == riser.get(k, 0))
     for k, v in s.bifurcated.items():
         m.Add(v == (1 if k in bif else 0))
+        m.Add(s.bif_cards[k] == sum(1 for c in cards if c.mount == "bifurcated" and (b, c.slot) == k))
     for k, v in s.port.items():
         m.Add(v == port.get(k, 0))
     return True
