@@ -1,11 +1,23 @@
 """Disagreements between the solver and the checker that tests/test_agreement.py found, one test each."""
 
 from agree import model_accepts
-from tiny import board, chassis, cpu, dimm, gpu, make_catalog, psu, request, riser, rules, solve_checked
+from tiny import (
+    base_build,
+    board,
+    chassis,
+    cpu,
+    dimm,
+    gpu,
+    make_catalog,
+    psu,
+    request,
+    riser,
+    rules,
+    solve_checked,
+)
 
 from planner.check import check_build
 from planner.instance.resolve import resolve
-from planner.schema.build import Build
 
 
 def parts(**board_fields):
@@ -30,25 +42,13 @@ def test_min_ram_beyond_every_option_is_infeasible():
     assert out.status == "infeasible"
 
 
-def _build(**fields):
-    base = {
-        "board": "board-a",
-        "cpu": "cpu-a",
-        "memory": {"id": "dimm-a", "count": 8},
-        "chassis": "tower-a",
-        "gpus": [{"id": "g", "slot": 1, "mount": "direct", "psu": 1}],
-        "psus": [{"id": "psu-a"}],
-    }
-    return Build.model_validate(base | fields)
-
-
 def test_any_dimm_count_when_channels_need_not_all_be_populated():
     # The model offered one DIMM per channel only; the checker takes any count when populate_all_channels
     # is off, and three per channel when the slots allow.
     cat, req = parts(), request(objective="cost")
     for populate, count in ((False, 4), (False, 3), (True, 16)):
         r = rules(memory={"min_ram_gb": 0, "populate_all_channels": populate})
-        build = _build(memory={"id": "dimm-a", "count": count})
+        build = base_build(memory={"id": "dimm-a", "count": count})
         assert not check_build(build, cat, req, r)
         assert model_accepts(resolve(cat, req, r, prune=False), build)
 
@@ -57,7 +57,7 @@ def test_a_bifurcation_card_may_carry_one_card():
     # The model bought and filled every output of a bifurcation card; an output may stay free.
     slots = [{"position": 1, "size": 16, "lanes": 16, "gen": 4, "link": "cpu", "bifurcation": ["x8x8"]}]
     cat, req, r = parts(slots=slots), request(objective="cost"), rules()
-    build = _build(
+    build = base_build(
         gpus=[{"id": "g", "slot": 1, "mount": "bifurcated", "psu": 1}],
         risers=[{"id": "bif"}, {"id": "riser-a"}],
     )
