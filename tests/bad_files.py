@@ -51,6 +51,17 @@ GENERATED: dict[str, Callable[[Path], None]] = {
 }
 
 
+SIXTEEN = """board: h12ssl-i
+cpu: epyc-7302p
+memory: {id: samsung-32gb-ddr4-3200-rdimm, count: 8}
+chassis: define-7-xl
+gpus:
+  - {id: a2, count: 16}
+psus:
+  - {id: rm850x-2021}
+"""
+
+
 def huge() -> list[Case]:
     build = {"build.yaml": BUILD.encode()}
     check = ["check", "{dir}/build.yaml", "--request", "{dir}/request.yaml"]
@@ -79,6 +90,14 @@ def huge() -> list[Case]:
             {},
             ["catalog", "validate", "{dir}/parts"],
             setup="gen:big-catalog-folder",
+        ),
+        Case(
+            "huge",
+            "sixteen-cards-to-seat",
+            {"build.yaml": SIXTEEN.encode()},
+            ["check", "{dir}/build.yaml"],
+            "infeasible",
+            notes="the checker seats unplaced cards by search: it must not explode",
         ),
         request(
             "huge",
