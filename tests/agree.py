@@ -91,6 +91,10 @@ def fix_build(bm: BuildModel, build: Build) -> bool:
     bought = Counter({r.id: r.count for r in build.risers})
     if any(c.id not in index for c in cards) or bought != model_risers(bm, build):
         return False
+    if bm.runtime and build.runtime is not None:
+        if build.runtime not in bm.runtime:
+            return False
+        m.Add(bm.runtime[build.runtime] == 1)  # the build names its runtime: the model may not pick another
     b = inst.platforms[p].board_index
     for i in range(len(inst.gpus)):
         mine = [c for c in cards if index[c.id] == i]

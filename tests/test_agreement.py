@@ -17,7 +17,7 @@ import pytest
 from agree import model_accepts, with_model_risers
 from hypothesis import HealthCheck, assume, event, given, note, settings
 from hypothesis import strategies as st
-from tiny import board, chassis, cpu, dimm, gpu, make_catalog, psu, riser, solve_checked
+from tiny import GPU_KINDS, board, chassis, cpu, dimm, gpu, make_catalog, psu, riser, solve_checked
 from tiny import rules as default_rules
 
 from planner.check import check_build
@@ -54,8 +54,8 @@ def catalogues(draw: Any) -> Any:
             width=draw(st.sampled_from([1, 2, 2.5, 3])),
             length_mm=draw(st.sampled_from([170, 267, 267, 336])),
             cooling=draw(st.sampled_from(["blower", "open-air", "passive"])),
-            vendor=draw(st.sampled_from(["NVIDIA", "AMD"])),
-            architecture=draw(st.sampled_from(["ampere", "ada", "rdna3", "other"])),
+            # Cards of every software stack: CUDA, ROCm, dropped ROCm, Vulkan-only and legacy CUDA.
+            **GPU_KINDS[draw(st.sampled_from(["ampere", "ampere", "rdna3", "gfx906", "arc", "kepler"]))],
             power=draw(
                 st.sampled_from([{"pcie_8pin": 2}, {"pcie_8pin": 1}, {"hpwr_12v": 1}, {"eps_8pin": 1}, {}])
             ),
@@ -136,6 +136,11 @@ def requests(draw: Any, cat: Any) -> Request:
             "site": site,
             "owned": owned,
             "allow_unused_owned": draw(st.booleans()),
+            "software": {
+                "runtimes": draw(st.sampled_from([[], [], ["vulkan"], ["cuda", "rocm"]])),
+                "mixed_vendors": draw(st.booleans()),
+                "legacy": draw(st.booleans()),
+            },
         }
     )
 
@@ -151,6 +156,7 @@ def selections(draw: Any, cat: Any) -> dict[str, Any]:
                 ("gpu", {}),
                 ("gpu", {"cooling": "passive"}),
                 ("gpu", {"vendor": "amd"}),
+                ("gpu", {"architecture": "rdna3"}),
                 ("gpu", {"cooling": ["open-air", "blower"]}),
                 ("psu", {}),
                 ("psu", {"atx_version": "2.x"}),
@@ -205,7 +211,7 @@ def rule_sets(draw: Any, cat: Any) -> Rules:
         "continuous_derating": draw(st.sampled_from([0.5, 0.75, 0.8, 1.0])),
         "platform_base_w": draw(st.integers(1, 20)) * 10,
         "per_dimm_w": draw(st.integers(0, 10)),
-        "transient_factor": {"default": draw(FACTOR), "ampere": draw(FACTOR), "ada": draw(FACTOR)},
+        "transient_factor": {"default": draw(FACTOR), "ampere": draw(FACTOR), "rdna3": draw(FACTOR)},
         "psu_transient_tolerance": {
             k: draw(st.sampled_from([1.0, 1.2, 1.3, 2.0])) for k in ("atx3", "atx2", "server")
         },
