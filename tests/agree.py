@@ -91,10 +91,11 @@ def fix_build(bm: BuildModel, build: Build) -> bool:
     bought = Counter({r.id: r.count for r in build.risers})
     if any(c.id not in index for c in cards) or bought != model_risers(bm, build):
         return False
-    if bm.runtime and build.runtime is not None:
+    # The runtime every card runs on (none to name without cards: the model then runs the CPU).
+    if bm.runtime and build.runtime is not None and build.gpus:
         if build.runtime not in bm.runtime:
             return False
-        m.Add(bm.runtime[build.runtime] == 1)  # the build names its runtime: the model may not pick another
+        m.Add(bm.runtime[build.runtime] == 1)
     b = inst.platforms[p].board_index
     for i in range(len(inst.gpus)):
         mine = [c for c in cards if index[c.id] == i]
