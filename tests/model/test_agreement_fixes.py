@@ -24,7 +24,7 @@ def parts(**board_fields):
     # 8 channels, 16 DIMM slots, 8 GB DIMMs: 64 GB (one per channel) or 128 GB (two per channel).
     bif = riser("bif", kind="bifurcation-card", lanes=8) | {"outputs": 2}
     return make_catalog(
-        [board(memory_slots=16, **board_fields), cpu(), dimm(), chassis(risers=2), psu(), gpu("g"), riser(), bif]
+        [board(memory_slots=16, **board_fields), cpu(), dimm(), chassis(risers=2, bays=2), psu(), gpu("g"), riser(), bif]
     )
 
 
@@ -63,3 +63,14 @@ def test_a_bifurcation_card_may_carry_one_card():
     )
     assert not check_build(build, cat, req, r)
     assert model_accepts(resolve(cat, req, r, prune=False), build)
+
+
+def test_the_checker_counts_psus_against_max_psus():
+    # The model never uses more than power.max_psus PSUs; the checker passed a build with more.
+    cat, req = parts(), request(objective="cost")
+    build = base_build(psus=[{"id": "psu-a"}, {"id": "psu-a"}])
+    r = rules(memory={"min_ram_gb": 0}, power={"max_psus": 1})
+    assert any("max_psus" in str(v) for v in check_build(build, cat, req, r))
+    assert not model_accepts(resolve(cat, req, r, prune=False), build)
+    r = rules(memory={"min_ram_gb": 0}, power={"max_psus": 2})
+    assert not check_build(build, cat, req, r) and model_accepts(resolve(cat, req, r, prune=False), build)
