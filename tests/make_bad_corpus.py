@@ -36,6 +36,7 @@ def all_cases() -> list[Case]:
         bad_values.malformed(),
         bad_values.wrong_types(),
         bad_values.numbers(),
+        bad_values.newer_rules(),
         bad_values.dates(),
         bad_values.encodings(),
         bad_values.ids(),
