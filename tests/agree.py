@@ -86,30 +86,48 @@ def fix_build(bm: BuildModel, build: Build) -> bool:
         return False
     m.Add(bm.mem[p][mem] == 1)
     m.Add(bm.chassis[case] == 1)
-    index = {o.id: i for i, o in enumerate(inst.gpus)}
     cards = build.gpu_cards()
+    which = [option_of(inst, c) for c in cards]
     bought = Counter({r.id: r.count for r in build.risers})
-    if any(c.id not in index for c in cards) or bought != model_risers(bm, build):
+    if None in which or bought != model_risers(bm, build):
         return False
+    # The runtime every card runs on (none to name without cards: the model then runs the CPU).
+    if bm.runtime and build.runtime is not None and build.gpus:
+        if build.runtime not in bm.runtime:
+            return False
+        m.Add(bm.runtime[build.runtime] == 1)
     b = inst.platforms[p].board_index
     for i in range(len(inst.gpus)):
-        mine = [c for c in cards if index[c.id] == i]
+        mine = [c for c, w in zip(cards, which, strict=True) if w == i]
         m.Add(g.n[i] == len(mine))
         m.Add(g.direct[i] == sum(1 for c in mine if c.mount == "direct"))
-    if not _fix_mounts(bm, b, cards, index):
+    if not _fix_mounts(bm, b, cards, which):
         return False
-    return _fix_psus(bm, build, index)
+    return _fix_psus(bm, build, which)
 
 
-def _fix_mounts(bm: BuildModel, b: int, cards: list[Any], index: dict[str, int]) -> bool:
+def option_of(inst: Any, card: Any) -> int | None:
+    """The GPU option of a card: its id at its power limit (None: at default power)."""
+    for i, o in enumerate(inst.gpus):
+        same = o.limit_w == card.power_limit_w or (
+            o.limit_w is not None
+            and card.power_limit_w is not None
+            and abs(o.limit_w - card.power_limit_w) < 1e-6
+        )
+        if o.id == card.id and same:
+            return i
+    return None
+
+
+def _fix_mounts(bm: BuildModel, b: int, cards: list[Any], which: list[Any]) -> bool:
     m, s = bm.m, bm.slots
     direct: Counter[Any] = Counter()
     riser: Counter[Any] = Counter()
     bif: set[Any] = set()
     port: Counter[Any] = Counter()
-    for c in cards:
+    for c, i in zip(cards, which, strict=True):
         if c.mount == "direct":
-            direct[(b, c.slot, bm.gpu_class(index[c.id]))] += 1
+            direct[(b, c.slot, bm.gpu_class(i))] += 1
         elif c.mount == "riser":
             riser[(b, c.slot)] += 1
         elif c.mount == "bifurcated":
@@ -130,12 +148,13 @@ def _fix_mounts(bm: BuildModel, b: int, cards: list[Any], index: dict[str, int])
         m.Add(v == riser.get(k, 0))
     for k, v in s.bifurcated.items():
         m.Add(v == (1 if k in bif else 0))
+        m.Add(s.bif_cards[k] == sum(1 for c in cards if c.mount == "bifurcated" and (b, c.slot) == k))
     for k, v in s.port.items():
         m.Add(v == port.get(k, 0))
     return True
 
 
-def _fix_psus(bm: BuildModel, build: Build, index: dict[str, int]) -> bool:
+def _fix_psus(bm: BuildModel, build: Build, which: list[Any]) -> bool:
     """PSU instances in the model's order (the first feeds the board; the others sorted), and the feeds."""
     inst, m, ps = bm.inst, bm.m, bm.psus
     n_c = len(inst.circuits)
@@ -162,14 +181,23 @@ def _fix_psus(bm: BuildModel, build: Build, index: dict[str, int]) -> bool:
                 chosen = j < len(order) and keys[order[j]] == (k, i)
                 m.Add(v == (1 if chosen else 0))
     feeds: Counter[tuple[int, int]] = Counter()
-    for c in build.gpu_cards():
+    for c, i in zip(build.gpu_cards(), which, strict=True):
         if c.psu is None or c.psu > len(keys):
             return False
-        feeds[(new_index[c.psu - 1], index[c.id])] += 1  # and PSUs from 1
+        feeds[(new_index[c.psu - 1], i)] += 1  # and PSUs from 1
     for j in range(len(ps.u)):
         for i in range(len(inst.gpus)):
             m.Add(ps.feeds[j][i] == feeds.get((j, i), 0))
     return True
+
+
+def comparable(inst: Any, build: Build) -> bool:
+    """Whether the model states this build's power limits at all: it offers each card at the levels of
+    the rules (only the lowest without a workload, the solver raising them afterwards), so a build at
+    another limit says nothing about the model, unless the request forbids limits altogether."""
+    if not inst.request.allow_power_limits:
+        return True
+    return all(option_of(inst, c) is not None for c in build.gpu_cards())
 
 
 def model_accepts(inst: Any, build: Build, seconds: float = 20.0) -> bool | None:

@@ -36,6 +36,65 @@ def power_with(key: str, value: str) -> str:
     return "\n".join(lines) + "\n"
 
 
+LIMITS = "power_limits: {{levels: {levels}, default_min_fraction: 0.9, default_max_fraction: 1.0}}\n"
+COOLING = (
+    "cooling: {{open_air_gap_slots: 0, passive_needs_airflow: true, case_air_rise_c: {rise}, {extra}}}\n"
+)
+
+
+def newer_rules() -> list[Case]:
+    """Rule parameters added by the rigs work (power limits, adapter leads, case air): bounded like the rest."""
+    levels = "[" + ", ".join(["0.9"] * 50) + "]"
+    return [
+        constraints("extreme-numbers", "limit-levels-many", LIMITS.format(levels=levels), "power_limits"),
+        constraints(
+            "extreme-numbers", "limit-level-above-one", LIMITS.format(levels="[2.0]"), "power_limits"
+        ),
+        constraints(
+            "extreme-numbers", "limit-level-nan", LIMITS.format(levels="[.nan]"), "power_limits.levels[0]"
+        ),
+        constraints(
+            "extreme-numbers", "limit-levels-empty", LIMITS.format(levels="[]"), "power_limits.levels"
+        ),
+        constraints(
+            "extreme-numbers",
+            "adapter-leads-huge",
+            power_with("adapter_8pin_per_w", "150\n  adapter_leads: {ampere: 99}"),
+            "power",
+        ),
+        constraints(
+            "unknown-ids",
+            "adapter-leads-arch-typo",
+            power_with("adapter_8pin_per_w", "150\n  adapter_leads: {amprere: 2}"),
+            "power.adapter_leads.amprere",
+        ),
+        constraints(
+            "extreme-numbers",
+            "case-air-rise-inf",
+            COOLING.format(rise=".inf", extra="blower_exhaust_share: 0.8"),
+            "cooling.case_air_rise_c",
+        ),
+        constraints(
+            "extreme-numbers",
+            "case-air-rise-huge",
+            COOLING.format(rise="400", extra="blower_exhaust_share: 0.8"),
+            "cooling.case_air_rise_c",
+        ),
+        constraints(
+            "extreme-numbers",
+            "sandwiched-huge",
+            COOLING.format(rise="15", extra="max_sandwiched_open_air: 99"),
+            "cooling.max_sandwiched_open_air",
+        ),
+        constraints(
+            "extreme-numbers",
+            "blower-share-negative",
+            COOLING.format(rise="15", extra="blower_exhaust_share: -1"),
+            "cooling.blower_exhaust_share",
+        ),
+    ]
+
+
 def malformed() -> list[Case]:
     texts = {
         "unclosed-quote": 'budget_usd: "3000\n',

@@ -13,14 +13,13 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from make_bad_corpus import CORPUS, classify, load_cases, run_case, write
-from tiny import base_parts, gpu, make_catalog
+from tiny import base_build, base_parts, gpu, make_catalog
 
 from planner.check import check_build
 from planner.data.inputs import load_request, load_rules
 from planner.data.load import InputError
 from planner.instance.resolve import resolve
 from planner.model import build_model
-from planner.schema.build import Build
 
 REPO = Path(__file__).resolve().parent.parent
 # Cases that need wall-clock time (Ctrl-C after a delay, time limits) run in benchmarks/badinput.py only.
@@ -31,8 +30,8 @@ def _param(case: dict[str, Any]) -> Any:
     marks = (
         [pytest.mark.xfail(reason=f"pending: {case['pending']}", strict=False)] if case.get("pending") else []
     )
-    # Cases that reach the solver (contradictions, output files after a solve) are slow: -m slow runs them.
-    if case.get("slow") or case["cls"] == "outputs":
+    # Cases that reach the solver (contradictions) are slow: -m slow runs them.
+    if case.get("slow"):
         marks.append(pytest.mark.slow)
     return pytest.param(case, id=f"{case['cls']}/{case['name']}", marks=marks)
 
@@ -146,16 +145,7 @@ def test_edited_default_rules_never_crash(tmp_path_factory: Any, catalog: Any, t
 
 
 TINY = make_catalog([*base_parts(), gpu("g1"), gpu("g2", cooling="open-air", tdp_w=450)], with_models=True)
-BUILD = Build.model_validate(
-    {
-        "board": "board-a",
-        "cpu": "cpu-a",
-        "memory": {"id": "dimm-a", "count": 8},
-        "chassis": "tower-a",
-        "gpus": [{"id": "g1", "slot": 1, "mount": "direct", "psu": 1}],
-        "psus": [{"id": "psu-a"}],
-    }
-)
+BUILD = base_build(gpus=[{"id": "g1", "slot": 1, "mount": "direct", "psu": 1}])
 
 
 def _model_and_checker(req: Any, rules: Any) -> None:

@@ -10,6 +10,7 @@ from planner.data.catalog import Catalog, Origin
 from planner.data.inputs import load_rules
 from planner.instance.resolve import resolve
 from planner.schema import ENTRY_ADAPTER
+from planner.schema.build import Build
 from planner.schema.request import Request
 from planner.schema.rules import Rules
 from planner.solver.solve import Outcome, Params, solve
@@ -300,6 +301,19 @@ def accessory(
 def base_parts() -> list[dict[str, Any]]:
     """One of everything a board build needs, no GPUs."""
     return [board(), cpu(), dimm(), chassis(), psu()]
+
+
+def base_build(**fields: Any) -> Build:
+    """A build of base_parts() with one card `g` direct in slot 1 (fields replace any part of it)."""
+    build = {
+        "board": "board-a",
+        "cpu": "cpu-a",
+        "memory": {"id": "dimm-a", "count": 8},
+        "chassis": "tower-a",
+        "gpus": [{"id": "g", "slot": 1, "mount": "direct", "psu": 1}],
+        "psus": [{"id": "psu-a"}],
+    }
+    return Build.model_validate(build | fields)
 
 
 @functools.lru_cache(maxsize=1)

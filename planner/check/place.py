@@ -41,9 +41,16 @@ def auto_place(ctx: Ctx) -> Build:
         cover = set(range(pos, min(last, pos + span_slots(gpu, chassis, ctx.rules) - 1) + 1))
         return None if cover & used else cover
 
+    # Whether the cards from i on fit depends only on (i, positions taken, risers left): remembering the
+    # states that failed keeps the search polynomial (16 unplaceable cards took seconds, issue 15).
+    failed: set[tuple[int, frozenset[int], int]] = set()
+
     def search(i: int, used: set[int], risers: int) -> bool:
         if i == len(order):
             return True
+        state = (i, frozenset(used), risers)
+        if state in failed:
+            return False
         k = order[i]
         for s in slots:
             if s.size == 16:
@@ -61,6 +68,7 @@ def auto_place(ctx: Ctx) -> Build:
                 if search(i + 1, used | {s.position}, risers - 1):
                     return True
         seats.pop(k, None)
+        failed.add(state)
         return False
 
     if not search(0, set(taken), risers_left):

@@ -108,6 +108,9 @@ def check_psus(ctx: Ctx) -> list[Violation]:
     out = []
     if ctx.psu(0).form != "atx" and not _bundled(ctx, 0):
         out.append(V("power", "the first PSU must be an ATX unit: it powers the board (24-pin)"))
+    most = ctx.rules.power.max_psus
+    if len(ctx.build.psus) > most:
+        out.append(V("power", f"{len(ctx.build.psus)} PSUs; the rules allow {most} (power.max_psus)"))
     out.extend(_check_places(ctx))
     for j, use in enumerate(ctx.build.psus):
         psu = ctx.psu(j)

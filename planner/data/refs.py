@@ -27,14 +27,16 @@ def check_rule_refs(doc: Document, cf: ConstraintFile, catalog: Catalog) -> list
             out.extend(_select_problems(doc, ("rules", i, key), select, catalog))
     if cf.power is not None:
         archs = {g.architecture.lower() for g in catalog.of_kind("gpu")}
-        for arch in cf.power.transient_factor:
+        named = [("transient_factor", a) for a in cf.power.transient_factor]
+        named += [("adapter_leads", a) for a in cf.power.adapter_leads]
+        for table, arch in named:
             if arch != "default" and arch.lower() not in archs:
-                loc = ("power", "transient_factor", arch)
+                loc = ("power", table, arch)
                 out.append(
                     Problem(
                         doc.path,
                         doc.line_of(loc),
-                        f"power.transient_factor.{arch}",
+                        f"power.{table}.{arch}",
                         f"no GPU has architecture {short(arch)}",
                         nearest(arch, archs)
                         or "use the architecture names of `planner catalog list --kind gpu`",

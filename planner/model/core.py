@@ -49,12 +49,14 @@ class Slots:
     direct: dict[tuple[int, int, tuple[int, int, bool, bool]], cp_model.IntVar] = field(default_factory=dict)
     riser: dict[tuple[int, int], cp_model.IntVar] = field(default_factory=dict)
     bifurcated: dict[tuple[int, int], cp_model.IntVar] = field(default_factory=dict)
+    # Cards on each bifurcation card: one up to its outputs (an output may stay free, as the checker allows).
+    bif_cards: dict[tuple[int, int], cp_model.IntVar] = field(default_factory=dict)
     port: dict[tuple[int, int], cp_model.IntVar] = field(default_factory=dict)
     bay: dict[tuple[int, tuple[int, int, bool, bool]], cp_model.IntVar] = field(default_factory=dict)
 
-    def riser_sources(self, outputs: int) -> LinearExpr:
-        """Cards that can hang on risers: riser slots, bifurcated outputs and ports."""
-        return sum(self.riser.values()) + outputs * sum(self.bifurcated.values()) + sum(self.port.values())
+    def riser_sources(self) -> LinearExpr:
+        """Cards that hang on risers: riser slots, cards on bifurcation cards and ports."""
+        return sum(self.riser.values()) + sum(self.bif_cards.values()) + sum(self.port.values())
 
 
 @dataclass

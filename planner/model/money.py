@@ -41,7 +41,7 @@ def part_counts(bm: BuildModel) -> dict[str, list[tuple[Any, Any]]]:
         r = riser_for(bm, b, "slot", _slot_gen(bm, b, q))
         if card and r:
             add(card.id, v, card.price_usd)
-            add(r.id, v * card.entry.outputs, r.price_usd)
+            add(r.id, bm.slots.bif_cards[(b, q)], r.price_usd)  # a riser per card it carries
     for beta, bridge in bm.bridges.values():
         add(bridge.id, beta, bridge.price_usd)
     for acc, count in bm.accessories:

@@ -89,6 +89,10 @@ def cards_in_slots(bm: BuildModel) -> None:
                 bif = m.NewBoolVar(f"bifurcate[{board.id}:{q}]")
                 s.bifurcated[(b, q)] = bif
                 cover[q].append(bif)
+                n = m.NewIntVar(0, outputs, f"bifurcated_cards[{board.id}:{q}]")
+                m.Add(n >= bif)
+                m.Add(n <= outputs * bif)
+                s.bif_cards[(b, q)] = n
         for r, occupants in cover.items():
             if occupants:
                 m.Add(sum(occupants) <= bv)
@@ -109,7 +113,7 @@ def cards_in_slots(bm: BuildModel) -> None:
         placed = [v for (_, _, c), v in s.direct.items() if c == cls]
         bays = [v for (_, c), v in s.bay.items() if c == cls]
         m.Add(sum(members) == sum(placed) + sum(bays))
-    m.Add(sum(g.on_riser) == s.riser_sources(outputs))
+    m.Add(sum(g.on_riser) == s.riser_sources())
     # Cards that need a bifurcating slot hang only on plain risers from such slots.
     needs = [g.on_riser[i] for i in range(len(inst.gpus)) if bm.gpu_class(i)[2]]
     if needs:

@@ -148,7 +148,13 @@ class PowerRules(Strict):
         ]
         if missing:
             raise ValueError(f"missing entries: {'; '.join(missing)}; give every one")
+        wrong = {arch: n for arch, n in self.adapter_leads.items() if not 1 <= n <= 8}
+        if wrong:
+            raise ValueError(f"adapter_leads {wrong}: an adapter takes 1 to 8 leads")
         return self
+
+
+MAX_LEVELS = 10
 
 
 class PowerLimitRules(Strict):
@@ -168,6 +174,9 @@ class PowerLimitRules(Strict):
     def check_levels_are_fractions(self) -> PowerLimitRules:
         if any(not 0 < x <= 1 for x in self.levels):
             raise ValueError("levels are fractions of default power in (0, 1]; e.g. [1.0, 0.9, 0.8]")
+        # Each level is an option per card in the model: a long list would only slow every solve.
+        if len(self.levels) > MAX_LEVELS:
+            raise ValueError(f"{len(self.levels)} levels; at most {MAX_LEVELS}")
         return self
 
 

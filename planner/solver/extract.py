@@ -30,7 +30,6 @@ def extract_build(solver: Any, bm: BuildModel, split: str) -> Build:
         for _ in range(val(v) if pp == b else 0):
             placed.append({"opt": direct_by_class[cls].pop(), "mount": "bay"})
     risers: dict[str, int] = {}
-    outputs = inst.bifurcation.entry.outputs if inst.bifurcation else 0
     # Cards that need a bifurcating slot take the riser slots that split first; the model counted them.
     needs = {i for i in range(len(inst.gpus)) if bm.gpu_class(i)[2]}
     special = [c for c in riser_cards if c in needs]
@@ -48,7 +47,7 @@ def extract_build(solver: Any, bm: BuildModel, split: str) -> Build:
     for (pp, q), v in sorted(s.bifurcated.items()):
         if pp == b and val(v):
             _count(risers, inst.bifurcation.id)  # type: ignore[union-attr]
-            for _ in range(outputs):
+            for _ in range(val(s.bif_cards[(pp, q)])):
                 if riser_cards:
                     placed.append({"opt": riser_cards.pop(), "slot": q, "mount": "bifurcated"})
                     _count(risers, riser_for(bm, p, "slot", _gen(plat, q)).id)
