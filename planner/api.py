@@ -275,12 +275,15 @@ def build_request(build: Build, catalog: Catalog | None = None) -> Request:
     site = build.site or Site()
     if "noise" not in site.model_fields_set:
         site = site.model_copy(update={"noise": "loud"})
+    # Parts the file says are owned cost nothing, priced in the markets it names (as the request had).
+    markets = {"condition": build.condition} if build.condition else {}
     return Request(
         budget_usd=10_000_000,
         workload=build.workload,
         site=site,
-        owned=tuple(owned),
-        require=Require(chassis_kinds=("tower", "rack", "open-frame")),
+        owned=(*build.owned, *owned),
+        allow_unused_owned=True,
+        require=Require(chassis_kinds=("tower", "rack", "open-frame"), **markets),
         software=Software(legacy=True, mixed_vendors=True),
     )
 

@@ -332,3 +332,13 @@ def test_output_that_cannot_be_written_exits_1(capsys, monkeypatch):
     code = run(["schema", "request"])
     err = capsys.readouterr().err
     assert code == 1 and "cannot write: No space left on device" in err and "internal error" not in err
+
+
+def test_amd_core_die_warning_never_on_an_intel_cpu(capsys):
+    code, out, _ = call(
+        capsys, "estimate", "--cpu", "xeon-platinum-8480-plus", "--ram-gb", "256", "--model", "llama-3-1-8b",
+        "--json",
+    )
+    data = EstimateResult.model_validate_json(out)
+    assert code == 0 and [d.kind for d in data.devices] == ["cpu"]
+    assert not any("CCD" in w or "core die" in w for w in data.warnings)

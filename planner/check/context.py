@@ -121,29 +121,4 @@ class Ctx:
 
     def part_counts(self) -> dict[str, int]:
         """Every part id in the build and how many."""
-        b = self.build
-        out: dict[str, int] = {}
-
-        def add(pid: str | None, n: int = 1) -> None:
-            if pid:
-                out[pid] = out.get(pid, 0) + n
-
-        add(b.system)
-        add(b.board)
-        add(b.server)
-        add(b.cpu, b.cpu_count)
-        add(b.chassis)
-        if b.memory:
-            add(b.memory.id, b.memory.count)
-        for c in self.cards:
-            add(c.id)
-        for p in b.psus:
-            add(p.id)
-            add(p.breakout)
-        for r in b.risers:
-            add(r.id, r.count)
-        for r in b.bridges:
-            add(r.id, r.count)
-        for a in b.accessories:
-            add(a.id, a.count)
-        return out
+        return self.build.part_counts()

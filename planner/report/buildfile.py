@@ -10,20 +10,23 @@ import yaml
 
 from planner.report.files import MARKER, write_text
 from planner.schema.build import Build
-from planner.schema.request import Request
+from planner.schema.request import Owned, Request
 
 SUFFIXES = (".yaml", ".yml")
 
 
 def build_document(build: Build, request: Request) -> dict[str, Any]:
     """The build as a build file: its parts and placement, plus the workload and site it was solved for."""
-    doc: dict[str, Any] = build.model_dump(mode="json", exclude_defaults=True)
-    fields = type(build).model_fields
-    # Build files carry the request's workload and site where the schema has room for them.
-    if "workload" in fields and request.workload is not None and "workload" not in doc:
-        doc["workload"] = request.workload.model_dump(mode="json", exclude_defaults=True)
-    if "site" in fields and "site" not in doc:
-        doc["site"] = request.site.model_dump(mode="json", exclude_defaults=True)
+    used = build.part_counts()
+    # What `planner check` needs to reproduce the solve's figures: the workload, the site, the owned
+    # parts the build uses and the markets it was priced in.
+    owned = tuple(Owned(id=o.id, count=min(o.count, used[o.id])) for o in request.owned if o.id in used)
+    update: dict[str, Any] = {"workload": request.workload, "site": request.site, "owned": owned}
+    if set(request.require.condition) != {"new", "used"}:
+        update["condition"] = request.require.condition
+    doc: dict[str, Any] = build.model_copy(update=update).model_dump(mode="json", exclude_defaults=True)
+    if "site" not in doc:
+        doc["site"] = {}  # the default site, said so: one 120 V / 15 A circuit
     return doc
 
 

@@ -10,9 +10,9 @@ from typing import Literal
 
 from pydantic import Field, NonNegativeInt, PositiveFloat, PositiveInt, field_validator, model_validator
 
-from planner.schema.common import Ref, Strict
+from planner.schema.common import Condition, Ref, Strict
 from planner.schema.platform import PartCount
-from planner.schema.request import Site, Workload
+from planner.schema.request import Owned, Site, Workload
 from planner.schema.software import Api
 
 MAX_CARDS = 16  # the most GPUs any request may ask for (Require.max_gpus)
@@ -97,6 +97,18 @@ class Build(Strict):
     site: Site | None = Field(
         default=None, description="Its wall circuits (used by `planner check` when no --request is given)."
     )
+    owned: tuple[Owned, ...] = Field(
+        default=(),
+        max_length=64,
+        description="Parts of it already owned: they cost nothing (used by `planner check` when no --request "
+        "is given; `planner solve --save-build` writes the request's owned parts the build uses).",
+    )
+    condition: tuple[Condition, ...] | None = Field(
+        default=None,
+        min_length=1,
+        description="Markets its parts are priced in, as a request's require.condition (default new and "
+        "used; used by `planner check` when no --request is given).",
+    )
 
     @field_validator("gpus")
     @classmethod
@@ -116,6 +128,28 @@ class Build(Strict):
         if not self.system and not self.cpu:
             raise ValueError("a board or server build needs a cpu")
         return self
+
+    def part_counts(self) -> dict[str, int]:
+        """Every part id in the build and how many."""
+        out: dict[str, int] = {}
+
+        def add(pid: str | None, n: int = 1) -> None:
+            if pid:
+                out[pid] = out.get(pid, 0) + n
+
+        for pid in (self.system, self.board, self.server, self.chassis):
+            add(pid)
+        add(self.cpu, self.cpu_count)
+        if self.memory:
+            add(self.memory.id, self.memory.count)
+        for c in self.gpu_cards():
+            add(c.id)
+        for p in self.psus:
+            add(p.id)
+            add(p.breakout)
+        for r in (*self.risers, *self.bridges, *self.accessories):
+            add(r.id, r.count)
+        return out
 
     def gpu_cards(self) -> list[GpuUse]:
         """Every card on its own (counts expanded)."""
