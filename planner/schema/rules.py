@@ -130,7 +130,7 @@ class PowerRules(Strict):
         description="Watts one 8-pin lead carries when a 12VHPWR card is fed through an adapter.",
     )
     adapter_leads: dict[str, int] = Field(
-        default_factory=dict,
+        default_factory=lambda: {"ampere": 2},
         description="8-pin leads a card's own 12-pin adapter takes, by architecture (others: by watts).",
     )
     max_psus: int = Field(ge=1, le=8, description="Most PSUs one build may use.")
@@ -193,7 +193,9 @@ class CoolingRules(Strict):
     """Airflow rules."""
 
     open_air_gap_slots: int = Field(
-        ge=0, le=3, description="Free slots required under an open-air card in a case (0: sandwiching allowed)."
+        ge=0,
+        le=3,
+        description="Free slots required under an open-air card in a case (0: sandwiching allowed).",
     )
     max_sandwiched_open_air: int = Field(
         default=1,
@@ -205,13 +207,13 @@ class CoolingRules(Strict):
         description="Passive cards only where the chassis moves air through them, or with a fan shroud."
     )
     blower_exhaust_share: float = Field(
-        default=0.0,
+        default=0.8,
         ge=0,
         le=1,
         description="Share of a blower card's heat its cooler pushes out through the bracket, not the case.",
     )
     case_air_rise_c: PositiveFloat = Field(
-        le=40, description="Rise of case air over the room that closed cases may reach, deg C."
+        default=15.0, le=40, description="Rise of case air over the room that closed cases may reach, deg C."
     )
 
 
