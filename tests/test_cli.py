@@ -106,7 +106,7 @@ def test_estimate_bad_input(capsys):
 def test_solve_infeasible_exits_3_with_explanation(capsys, tmp_path):
     req = tmp_path / "r.yaml"
     req.write_text("budget_usd: 300\nrequire: {min_gpus: 1}\n")
-    code, out, err = call(capsys, "solve", str(req), "--json", "--time-limit", "20")
+    code, out, err = call(capsys, "solve", str(req), "--json")
     data = Result.model_validate_json(out)
     assert code == 3 and data.status == "infeasible" and not data.builds and data.explanation
     assert any("raise the budget" in f for f in data.explanation.fixes)
