@@ -51,6 +51,9 @@ class Slots:
     bifurcated: dict[tuple[int, int], cp_model.IntVar] = field(default_factory=dict)
     port: dict[tuple[int, int], cp_model.IntVar] = field(default_factory=dict)
     bay: dict[tuple[int, tuple[int, int, bool, bool]], cp_model.IntVar] = field(default_factory=dict)
+    # Which riser each riser mount uses ("riser" | "bifurcated" | "port", board, position or port index):
+    # (count, riser, PCIe generation the link runs at with it). Set by placement.pick_risers.
+    picks: dict[tuple[str, int, int], list[tuple[Any, Priced, int]]] = field(default_factory=dict)
 
     def riser_sources(self, outputs: int) -> LinearExpr:
         """Cards that can hang on risers: riser slots, bifurcated outputs and ports."""

@@ -66,15 +66,15 @@ def _mounts(bm: BuildModel) -> list[tuple[Any, int, tuple[int, int, str]]]:
     for (b, q, _cls), v in s.direct.items():
         sl = slot(b, q)
         out.append((v, 1, (sl.gen, sl.lanes, sl.link)))
-    for (b, q), v in s.riser.items():
-        sl = slot(b, q)
-        out.append((v, 1, (sl.gen, sl.lanes, sl.link)))
-    for (b, q), v in s.bifurcated.items():
-        sl = slot(b, q)
-        out.append((v, 1, (sl.gen, sl.lanes // 2, sl.link)))
-    for (b, k), v in s.port.items():
-        port = inst.boards[b].entry.ports[k]
-        out.append((v, port.count, (port.gen, port.lanes, port.link)))
+    # A card on a riser gets the connector's lanes at the generation its riser holds.
+    for (mount, b, q), picks in s.picks.items():
+        if mount == "port":
+            port = inst.boards[b].entry.ports[q]
+            out += [(v, port.count, (gen, port.lanes, port.link)) for v, _r, gen in picks]
+        else:
+            sl = slot(b, q)
+            lanes = sl.lanes // 2 if mount == "bifurcated" else sl.lanes
+            out += [(v, 1, (gen, lanes, sl.link)) for v, _r, gen in picks]
     for (b, _cls), v in s.bay.items():
         entry = inst.boards[b].entry
         assert isinstance(entry, Server)

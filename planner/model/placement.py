@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from planner.model.core import BuildModel
-from planner.model.money import riser_for
+from planner.model.money import riser_for, riser_options
 from planner.schema import Board, Server
 
 
@@ -132,6 +132,32 @@ def cards_in_slots(bm: BuildModel) -> None:
     # ports, and a case rather than an open frame.
     bm.exprs["plainness"] = sum(g.on_riser) + open_frame
     _capacity_cuts(bm, outputs)
+    pick_risers(bm)
+
+
+def pick_risers(bm: BuildModel) -> None:
+    """Each riser mount uses one of the risers that serve it (a dearer one only where its faster link
+    buys something): a count per riser option that adds up to the mount's own."""
+    inst, m, s = bm.inst, bm.m, bm.slots
+
+    def slot_gen(b: int, q: int) -> int:
+        return int(next(sl.gen for sl in inst.boards[b].entry.slots if sl.position == q))
+
+    mounts = [("riser", b, q, v, 1, "slot", slot_gen(b, q)) for (b, q), v in s.riser.items()]
+    mounts += [("bifurcated", b, q, v, 1, "slot", slot_gen(b, q)) for (b, q), v in s.bifurcated.items()]
+    for (b, k), v in s.port.items():
+        port = inst.boards[b].entry.ports[k]
+        mounts.append(("port", b, k, v, port.count, port.kind, port.gen))
+    for mount, b, q, v, most, host, gen in mounts:
+        options = riser_options(bm, host, gen)
+        if len(options) == 1:
+            s.picks[(mount, b, q)] = [(v, options[0][0], options[0][1])]
+            continue
+        picks = [
+            (m.NewIntVar(0, most, f"pick[{mount}:{b}:{q}:{r.id}]"), r, link) for r, link in options
+        ]
+        m.Add(sum(p for p, _, _ in picks) == v)
+        s.picks[(mount, b, q)] = picks
 
 
 def _sandwiches(bm: BuildModel, b: int, last: int) -> None:
