@@ -168,3 +168,15 @@ def test_the_link_runs_at_the_generation_the_named_riser_holds():
     assert [link.gen for link in slot_links(Ctx(cat, request(), rules(), unnamed))] == [4]
     twice = build.model_copy(update={"gpus": (*cards, cards[0].model_copy(update={"slot": 3}))})
     assert any("hang on gen3" in str(v) for v in check_build(twice, cat, request(), rules()))
+
+
+def test_an_owned_part_not_sold_in_the_allowed_markets_is_not_free_in_numbers():
+    """Owning one card that is only sold used, with the request buying new only, gave every further card
+    of it for nothing (its missing price counted as $0): tightening the markets raised the VRAM found."""
+    card = {**gpu("card", usd=500, cooling="blower"), "prices": [{"usd": 500, "date": "2025-01-01", "condition": "used"}]}
+    cat = make_catalog([board(), cpu(), dimm(), chassis(), psu(), card])
+    found = {}
+    for markets in (["new", "used"], ["new"]):
+        req = request(budget_usd=2000, objective="vram", owned=[{"id": "card"}], require={"max_gpus": 3, "condition": markets})
+        found[len(markets)] = solve_checked(cat, req, rules()).values[0]["vram"]
+    assert found[1] == 24 * 1024 <= found[2]

@@ -92,6 +92,10 @@ def fits_budget(bm: BuildModel) -> None:
             paid = m.NewIntVar(0, 64, f"paid[{pid}]")
             m.Add(paid >= count - owned[pid])
             terms.append(paid * price)
+            markets = inst.request.require.condition
+            if not any(pr.condition in markets for pr in getattr(inst.catalog.entries[pid], "prices", ())):
+                # Owned but not sold in the allowed markets: no more than the owned ones (more are not free).
+                m.Add(paid == 0)
         else:
             terms.extend(c * pr for c, pr in roles)
     cost = m.NewIntVar(0, 10_000_000, "cost_usd")
