@@ -51,9 +51,11 @@ class Slots:
     bifurcated: dict[tuple[int, int], cp_model.IntVar] = field(default_factory=dict)
     port: dict[tuple[int, int], cp_model.IntVar] = field(default_factory=dict)
     bay: dict[tuple[int, tuple[int, int, bool, bool]], cp_model.IntVar] = field(default_factory=dict)
-    # Which riser each riser mount uses ("riser" | "bifurcated" | "port", board, position or port index):
-    # (count, riser, PCIe generation the link runs at with it). Set by placement.pick_risers.
-    picks: dict[tuple[str, int, int], list[tuple[Any, Priced, int]]] = field(default_factory=dict)
+    # The risers a riser mount may use ("riser" | "bifurcated" | "port", board, position or port index):
+    # (mount variable, riser, PCIe generation the link runs at with it, literal: that riser is the one
+    # chosen, None when it is the only one). And how many of each riser are bought. Set by pick_risers.
+    picks: dict[tuple[str, int, int], list[tuple[Any, Priced, int, Any]]] = field(default_factory=dict)
+    riser_counts: list[tuple[Any, Priced]] = field(default_factory=list)
 
     def riser_sources(self, outputs: int) -> LinearExpr:
         """Cards that can hang on risers: riser slots, bifurcated outputs and ports."""

@@ -33,10 +33,8 @@ def part_counts(bm: BuildModel) -> dict[str, list[tuple[Any, Any]]]:
         if opt.breakout:
             add(opt.breakout.id, used, opt.breakout.price_usd)
     # Risers as placement picked them; a bifurcated slot takes the card and one riser per output.
-    outputs = inst.bifurcation.entry.outputs if inst.bifurcation else 0
-    for (mount, _b, _q), picks in bm.slots.picks.items():
-        for v, r, _gen in picks:
-            add(r.id, v * (outputs if mount == "bifurcated" else 1), r.price_usd)
+    for count, r in bm.slots.riser_counts:
+        add(r.id, count, r.price_usd)
     for v in bm.slots.bifurcated.values():
         card = inst.bifurcation
         if card:
@@ -60,16 +58,16 @@ def riser_for(bm: BuildModel, p: int, host: str, gen: int) -> Any:
 
 
 def riser_options(bm: BuildModel, host: str, gen: int) -> list[tuple[Any, int]]:
-    """Risers that may carry a card from a host connector of this generation, each with the generation
-    the link then runs at (the lower of the connector's and the fastest the riser holds), fastest first;
-    a riser no cheaper than a faster one is left out. A slower, cheaper riser stays an option: a dearer
-    faster one in the catalogue must not make a build dearer where the link speed buys nothing."""
+    """Risers that may carry a card from a host connector of this generation, fastest first, each with
+    the fastest generation it holds; a riser no cheaper than a faster one is left out. A slower, cheaper
+    riser stays an option: a dearer faster one in the catalogue must not make a build dearer where the
+    link speed buys nothing."""
     out: list[tuple[Any, int]] = []
     for g in range(min(gen, 5), 2, -1):
         r = bm.inst.risers.get((host, g))
         if r is None or any(r.id == o.id or (r.price_usd or 0) >= (o.price_usd or 0) for o, _ in out):
             continue
-        out.append((r, min(gen, riser_gen(r.entry, bm.inst.rules) or g)))
+        out.append((r, riser_gen(r.entry, bm.inst.rules) or g))
     return out
 
 

@@ -136,28 +136,45 @@ def cards_in_slots(bm: BuildModel) -> None:
 
 
 def pick_risers(bm: BuildModel) -> None:
-    """Each riser mount uses one of the risers that serve it (a dearer one only where its faster link
-    buys something): a count per riser option that adds up to the mount's own."""
+    """One riser model per kind of connector (slot, MCIO, SlimSAS, OCuLink) carries every card hung from
+    that kind; a slower, cheaper riser is an option beside each faster one, so a dearer riser is bought
+    only where its faster link buys something. Each card's link runs at the generation its riser holds.
+
+    One model per kind rather than one per mount keeps the search small (a choice per slot cost 1.2-1.7x
+    the solver's work); it can miss a cheaper mix only where slots of different widths share a slowest link.
+    """
     inst, m, s = bm.inst, bm.m, bm.slots
+    per_slot = inst.bifurcation.entry.outputs if inst.bifurcation else 0
 
     def slot_gen(b: int, q: int) -> int:
         return int(next(sl.gen for sl in inst.boards[b].entry.slots if sl.position == q))
 
-    mounts = [("riser", b, q, v, 1, "slot", slot_gen(b, q)) for (b, q), v in s.riser.items()]
-    mounts += [("bifurcated", b, q, v, 1, "slot", slot_gen(b, q)) for (b, q), v in s.bifurcated.items()]
+    groups: dict[str, list[tuple[str, int, int, Any, int, int]]] = {}
+    for (b, q), v in s.riser.items():
+        groups.setdefault("slot", []).append(("riser", b, q, v, 1, slot_gen(b, q)))
+    for (b, q), v in s.bifurcated.items():
+        groups.setdefault("slot", []).append(("bifurcated", b, q, v, per_slot, slot_gen(b, q)))
     for (b, k), v in s.port.items():
         port = inst.boards[b].entry.ports[k]
-        mounts.append(("port", b, k, v, port.count, port.kind, port.gen))
-    for mount, b, q, v, most, host, gen in mounts:
-        options = riser_options(bm, host, gen)
+        groups.setdefault(port.kind, []).append(("port", b, k, v, 1, port.gen))
+    for host, group in sorted(groups.items()):
+        options = riser_options(bm, host, max(gen for *_, gen in group))
+        bought = sum(v * per for _, _, _, v, per, _ in group)
+        chosen: list[Any] = [None]
         if len(options) == 1:
-            s.picks[(mount, b, q)] = [(v, options[0][0], options[0][1])]
-            continue
-        picks = [
-            (m.NewIntVar(0, most, f"pick[{mount}:{b}:{q}:{r.id}]"), r, link) for r, link in options
-        ]
-        m.Add(sum(p for p, _, _ in picks) == v)
-        s.picks[(mount, b, q)] = picks
+            s.riser_counts.append((bought, options[0][0]))
+        else:
+            chosen = [m.NewBoolVar(f"riser_model[{host}:{r.id}]") for r, _ in options]
+            counts = [m.NewIntVar(0, 64, f"risers[{host}:{r.id}]") for r, _ in options]
+            m.AddAtMostOne(chosen)
+            for c, y in zip(counts, chosen, strict=True):
+                m.Add(c <= 64 * y)
+            m.Add(sum(counts) == bought)
+            s.riser_counts += [(c, r) for c, (r, _) in zip(counts, options, strict=True)]
+        for mount, b, q, v, _per, gen in group:
+            s.picks[(mount, b, q)] = [
+                (v, r, min(gen, held), y) for (r, held), y in zip(options, chosen, strict=True)
+            ]
 
 
 def _sandwiches(bm: BuildModel, b: int, last: int) -> None:

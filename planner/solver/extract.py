@@ -112,7 +112,9 @@ def _accessories(solver: Any, bm: BuildModel) -> tuple[PartCount, ...]:
 
 def _picked(solver: Any, bm: BuildModel, mount: tuple[str, int, int]) -> list[str]:
     """The riser ids a mount uses, one per card it carries (one per slot for a bifurcated slot)."""
-    return [r.id for v, r, _ in bm.slots.picks[mount] for _ in range(solver.Value(v))]
+    picks = bm.slots.picks[mount]
+    riser = next(r.id for _, r, _, y in picks if y is None or solver.Value(y))
+    return [riser] * solver.Value(picks[0][0])
 
 
 def _count(d: dict[str, int], key: str) -> None:
