@@ -330,6 +330,7 @@ def _known_ids(build: Build, doc: Any, catalog: Catalog) -> None:
         (("memory", "id"), build.memory.id if build.memory else None, "memory"),
     ]
     places += [(("gpus", i, "id"), g.id, "gpu") for i, g in enumerate(build.gpus)]
+    places += [(("gpus", i, "riser"), g.riser, "riser") for i, g in enumerate(build.gpus)]
     places += [(("psus", i, "id"), p.id, "psu") for i, p in enumerate(build.psus)]
     places += [(("psus", i, "breakout"), p.breakout, "breakout") for i, p in enumerate(build.psus)]
     places += [(("risers", i, "id"), r.id, "riser") for i, r in enumerate(build.risers)]

@@ -433,6 +433,7 @@ RELAXATIONS: dict[str, Callable[[World, random.Random], Pair]] = {
     "allow_unused_owned": _flag("allow_unused_owned", needs=lambda w: bool(w.request.get("owned"))),
     "catalogue": catalogue_part,
     "systems": _flag("require", "systems"),
+    "allow_power_limits": _flag("allow_power_limits"),
     "min_target": min_target,
 }
 

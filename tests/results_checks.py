@@ -9,6 +9,8 @@ import re
 
 from rich.console import Console
 
+from planner.data.facts import riser_gen
+from planner.data.inputs import load_rules
 from planner.report.sheet import markdown
 from planner.report.terminal import print_build, print_result
 from planner.schema.build import Build
@@ -48,6 +50,9 @@ def expected_links(build: Build, catalog) -> list[tuple[int, int, str]]:
             gen, lanes, via = sl.gen, sl.lanes // (2 if card.mount == "bifurcated" else 1), sl.link
         if gpu.requires_bifurcation:
             lanes //= gpu.gpus_per_card  # no switch: each chip has its half of the slot
+        if card.riser and card.mount != "direct":
+            # A card on a riser gets no faster a link than the riser holds (rating, ribbon length).
+            gen = min(gen, riser_gen(catalog.entries[card.riser], load_rules()) or gen)
         out.append((min(gen, gpu.pcie_gen), min(lanes, gpu.pcie_lanes), via))
     return out
 

@@ -19,6 +19,7 @@ from tiny import (
     make_catalog,
     psu,
     request,
+    riser,
     rules,
     solve_checked,
     system,
@@ -109,11 +110,9 @@ def test_each_breakout_that_fits_is_an_option():
         psu("atx", usd=100, watts=850, pcie_8pin=2),
         psu("srv", usd=30, watts=2000, form="server", family="srv"),
         chassis("frame", kind="open-frame", risers=8, expansion=0),
-        {**breakout("brk-12", usd=30, six_pin=12)},
+        breakout("brk-12", usd=30, six_pin=12),
         *cards,
     ]
-    from tiny import riser
-
     base.append(riser())
     req = request(budget_usd=5000, objective="vram", require={"max_gpus": 4})
     alone = solve_checked(make_catalog(base), req, rules())
@@ -135,3 +134,49 @@ def test_a_cheaper_cpu_with_fewer_core_dies_does_not_hide_the_faster_one():
     more = solve_checked(make_catalog([*base, epyc("two-ccd", 200, 2)], with_models=True), req, rules())
     assert more.builds[0].cpu == "eight-ccd"
     assert more.values[0]["decode"] == alone.values[0]["decode"]
+
+
+def test_a_faster_dearer_riser_in_the_catalogue_does_not_make_the_build_dearer():
+    """Each slot generation had one riser (the cheapest rated for it): adding a $50 Gen4 ribbon replaced
+    the $10 Gen3 one on every Gen4 slot although layer split gains nothing from it. Each riser mount now
+    picks among the risers that serve it, and its link runs at the generation that riser holds."""
+    frame = chassis("frame", kind="open-frame", risers=8, expansion=0)
+    base = [board(), cpu(), dimm(), psu(watts=2000, pcie_8pin=8), frame, riser("gen3", usd=10, gen=3, length_mm=150)]
+    base.append(gpu("card", usd=300, tdp_w=200, power={"pcie_8pin": 1}))
+    req = request(objective="vram", require={"max_gpus": 3})
+    alone = solve_checked(make_catalog(base), req, rules())
+    more = solve_checked(make_catalog([*base, riser("gen4", usd=50, gen=4, length_mm=150)]), req, rules())
+    assert more.values[0]["vram"] == alone.values[0]["vram"] and more.values[0]["cost"] == alone.values[0]["cost"]
+    assert {c.riser for c in more.builds[0].gpus} == {"gen3"}
+
+
+def test_the_link_runs_at_the_generation_the_named_riser_holds():
+    from planner.check.context import Ctx
+    from planner.check.links import slot_links
+    from planner.schema.build import GpuUse, PartCount, PsuUse
+
+    frame = chassis("frame", kind="open-frame", risers=8, expansion=0)
+    cat = make_catalog([board(), cpu(), dimm(), psu(), frame, gpu("card"), riser("gen3", gen=3, length_mm=150)])
+    cards = (GpuUse(id="card", slot=1, mount="riser", riser="gen3", psu=1),)
+    build = Build(
+        board="board-a", cpu="cpu-a", memory=PartCount(id="dimm-a", count=8), chassis="frame", gpus=cards,
+        psus=(PsuUse(id="psu-a"),), risers=(PartCount(id="gen3"),),
+    )
+    assert not check_build(build, cat, request(), rules())
+    assert [link.gen for link in slot_links(Ctx(cat, request(), rules(), build))] == [3]  # the slot is Gen4
+    unnamed = build.model_copy(update={"gpus": (cards[0].model_copy(update={"riser": None}),)})
+    assert [link.gen for link in slot_links(Ctx(cat, request(), rules(), unnamed))] == [4]
+    twice = build.model_copy(update={"gpus": (*cards, cards[0].model_copy(update={"slot": 3}))})
+    assert any("hang on gen3" in str(v) for v in check_build(twice, cat, request(), rules()))
+
+
+def test_an_owned_part_not_sold_in_the_allowed_markets_is_not_free_in_numbers():
+    """Owning one card that is only sold used, with the request buying new only, gave every further card
+    of it for nothing (its missing price counted as $0): tightening the markets raised the VRAM found."""
+    card = {**gpu("card", usd=500, cooling="blower"), "prices": [{"usd": 500, "date": "2025-01-01", "condition": "used"}]}
+    cat = make_catalog([board(), cpu(), dimm(), chassis(), psu(), card])
+    found = {}
+    for markets in (["new", "used"], ["new"]):
+        req = request(budget_usd=2000, objective="vram", owned=[{"id": "card"}], require={"max_gpus": 3, "condition": markets})
+        found[len(markets)] = solve_checked(cat, req, rules()).values[0]["vram"]
+    assert found[1] == 24 * 1024 <= found[2]

@@ -7,7 +7,9 @@ from dataclasses import dataclass, replace
 
 from planner import perf
 from planner.check.context import Ctx, Violation
+from planner.data.facts import riser_gen
 from planner.perf.power_limit import limited
+from planner.schema import Riser
 from planner.schema.bridge import Bridge
 
 
@@ -22,7 +24,8 @@ class SlotLink:
 
 
 def slot_links(ctx: Ctx) -> list[SlotLink]:
-    """Per card, in build order: the link its mount offers (lanes halved on a bifurcated slot)."""
+    """Per card, in build order: the link its mount offers (lanes halved on a bifurcated slot), at no
+    faster a generation than the riser it names holds."""
     board = ctx.board
     out = []
     for k, c in enumerate(ctx.cards):
@@ -34,12 +37,21 @@ def slot_links(ctx: Ctx) -> list[SlotLink]:
         elif board is not None and c.mount in ("direct", "riser", "bifurcated"):
             sl = next((s for s in board.slots if s.position == c.slot), None)
             if sl is not None:
-                link = SlotLink(sl.gen, sl.lanes // (2 if c.mount == "bifurcated" else 1), sl.link)
+                gen = sl.gen if c.mount == "direct" else _through_riser(ctx, c.riser, sl.gen)
+                link = SlotLink(gen, sl.lanes // (2 if c.mount == "bifurcated" else 1), sl.link)
         elif board is not None and c.mount == "port" and c.port is not None and c.port < len(board.ports):
             port = board.ports[c.port]
-            link = SlotLink(port.gen, port.lanes, port.link, f"{port.kind}#{c.port}")
+            gen = _through_riser(ctx, c.riser, port.gen)
+            link = SlotLink(gen, port.lanes, port.link, f"{port.kind}#{c.port}")
         out.append(link)
     return out
+
+
+def _through_riser(ctx: Ctx, riser_id: str | None, gen: int) -> int:
+    """A connector's generation as a card on this riser gets it (the riser's own limit, when named)."""
+    riser = ctx.part(riser_id) if riser_id else None
+    held = riser_gen(riser, ctx.rules) if isinstance(riser, Riser) else None
+    return min(gen, held) if held else gen
 
 
 def card_devices(ctx: Ctx) -> list[list[perf.Device]]:

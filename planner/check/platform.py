@@ -24,7 +24,7 @@ def check_parts_exist(ctx: Ctx) -> list[Violation]:
         "gpu": [c.id for c in ctx.cards],
         "psu": [p.id for p in b.psus],
         "breakout": [p.breakout for p in b.psus],
-        "riser": [r.id for r in b.risers],
+        "riser": [*(r.id for r in b.risers), *(c.riser for c in ctx.cards)],
         "bridge": [r.id for r in b.bridges],
         "accessory": [a.id for a in b.accessories],
     }
@@ -267,6 +267,14 @@ def _check_risers(
         out.append(V("risers", f"{len(bif_use)} bifurcated slot(s) but {cards} bifurcation card(s)"))
     if kits < sum(port_use.values()):
         out.append(V("risers", f"{sum(port_use.values())} cards on ports but {kits} cable kit(s)"))
+    named: dict[str, int] = {}
+    for c in ctx.cards:
+        if c.riser:
+            named[c.riser] = named.get(c.riser, 0) + 1
+    for rid, n in sorted(named.items()):
+        have = bought[rid][1] if rid in bought else 0
+        if n > have:
+            out.append(V("risers", f"{n} card(s) hang on {rid} but the build has {have}"))
     for e, _ in bought.values():
         # A link may run at a lower generation (a BIOS setting); Gen3 is the floor for GPU work.
         if (

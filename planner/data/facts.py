@@ -140,6 +140,11 @@ def riser_ok(riser: Riser, gen: int, rules: Rules) -> bool:
     return True
 
 
+def riser_gen(riser: Riser, rules: Rules) -> int | None:
+    """The fastest PCIe generation (3 to 5) the riser holds a link at, or None when it holds none."""
+    return next((gen for gen in (5, 4, 3) if riser_ok(riser, gen, rules)), None)
+
+
 def breakout_fits(breakout: Breakout, psu: Psu) -> bool:
     """A breakout board takes this server PSU."""
     return psu.family in breakout.fits_families

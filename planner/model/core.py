@@ -53,6 +53,11 @@ class Slots:
     bif_cards: dict[tuple[int, int], cp_model.IntVar] = field(default_factory=dict)
     port: dict[tuple[int, int], cp_model.IntVar] = field(default_factory=dict)
     bay: dict[tuple[int, tuple[int, int, bool, bool]], cp_model.IntVar] = field(default_factory=dict)
+    # The risers a riser mount may use ("riser" | "bifurcated" | "port", board, position or port index):
+    # (mount variable, riser, PCIe generation the link runs at with it, literal: that riser is the one
+    # chosen, None when it is the only one). And how many of each riser are bought. Set by pick_risers.
+    picks: dict[tuple[str, int, int], list[tuple[Any, Priced, int, Any]]] = field(default_factory=dict)
+    riser_counts: list[tuple[Any, Priced]] = field(default_factory=list)
 
     def riser_sources(self) -> LinearExpr:
         """Cards that hang on risers: riser slots, cards on bifurcation cards and ports."""

@@ -55,26 +55,28 @@ def _gbs(gen: int, lanes: int) -> float:
     return perf.links.PCIE_GBS_PER_LANE.get(gen, 1.969) * lanes * float(mg["pcie_efficiency"])
 
 
-def _mounts(bm: BuildModel) -> list[tuple[Any, int, tuple[int, int, str]]]:
-    """(variable, most cards it carries, (gen, lanes, lane source)) of every way a card can be mounted."""
+def _mounts(bm: BuildModel) -> list[tuple[Any, int, tuple[int, int, str], Any]]:
+    """(variable, most cards it carries, (gen, lanes, lane source), literal it depends on or None) of every
+    way a card can be mounted."""
     inst, s = bm.inst, bm.slots
-    out: list[tuple[Any, int, tuple[int, int, str]]] = []
+    out: list[tuple[Any, int, tuple[int, int, str], Any]] = []
 
     def slot(b: int, q: int) -> Any:
         return next(sl for sl in inst.boards[b].entry.slots if sl.position == q)
 
     for (b, q, _cls), v in s.direct.items():
         sl = slot(b, q)
-        out.append((v, 1, (sl.gen, sl.lanes, sl.link)))
-    for (b, q), v in s.riser.items():
-        sl = slot(b, q)
-        out.append((v, 1, (sl.gen, sl.lanes, sl.link)))
-    for (b, q), v in s.bifurcated.items():
-        sl = slot(b, q)
-        out.append((v, 1, (sl.gen, sl.lanes // 2, sl.link)))
-    for (b, k), v in s.port.items():
-        port = inst.boards[b].entry.ports[k]
-        out.append((v, port.count, (port.gen, port.lanes, port.link)))
+        out.append((v, 1, (sl.gen, sl.lanes, sl.link), None))
+    # A card on a riser gets the connector's lanes at the generation its riser holds (when that riser is
+    # the one chosen).
+    for (mount, b, q), picks in s.picks.items():
+        if mount == "port":
+            port = inst.boards[b].entry.ports[q]
+            out += [(v, port.count, (gen, port.lanes, port.link), y) for v, _r, gen, y in picks]
+        else:
+            sl = slot(b, q)
+            lanes = sl.lanes // 2 if mount == "bifurcated" else sl.lanes
+            out += [(v, 1, (gen, lanes, sl.link), y) for v, _r, gen, y in picks]
     for (b, _cls), v in s.bay.items():
         entry = inst.boards[b].entry
         assert isinstance(entry, Server)
@@ -83,7 +85,7 @@ def _mounts(bm: BuildModel) -> list[tuple[Any, int, tuple[int, int, str]]]:
         wired = entry.slots[: entry.gpu_positions]
         if wired:
             worst = min(wired, key=lambda sl: _gbs(sl.gen, sl.lanes))
-            out.append((v, entry.gpu_positions, (worst.gen, worst.lanes, worst.link)))
+            out.append((v, entry.gpu_positions, (worst.gen, worst.lanes, worst.link), None))
     return out
 
 
@@ -94,10 +96,10 @@ def slowest_link(bm: BuildModel) -> LinkVars:
         return bm.link  # type: ignore[no-any-return]
     m, inst, g = bm.m, bm.inst, bm.gpus
     tiers: dict[tuple[int, int, str], Any] = {}
-    for v, most, tier in _mounts(bm):
+    for v, most, tier, chosen in _mounts(bm):
         if tier not in tiers:
             tiers[tier] = m.NewBoolVar(f"link_used[gen{tier[0]}x{tier[1]}:{tier[2]}]")
-        m.Add(v <= most * tiers[tier])
+        m.Add(v <= most * tiers[tier] + (0 if chosen is None else most * (1 - chosen)))
     # Card kinds by their own link; a dual-GPU card without a switch splits its slot (split = chips).
     caps: dict[tuple[int, int, int], Any] = {}
     for i, opt in enumerate(inst.gpus):

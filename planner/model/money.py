@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from planner.data.facts import riser_gen
 from planner.model.core import BuildModel, LinearExpr
 
 
@@ -31,17 +32,13 @@ def part_counts(bm: BuildModel) -> dict[str, list[tuple[Any, Any]]]:
         add(opt.psu.id, used, 0 if opt.bundled_with else opt.psu.price_usd)
         if opt.breakout:
             add(opt.breakout.id, used, opt.breakout.price_usd)
-    # Slot-level keys are (board index, position) or (board index, port index).
-    for (b, q), v in bm.slots.riser.items():
-        r = riser_for(bm, b, "slot", _slot_gen(bm, b, q))
-        if r:
-            add(r.id, v, r.price_usd)
-    for (b, q), v in bm.slots.bifurcated.items():
+    # Risers as placement picked them (a bifurcated slot takes one per card it carries), and the card.
+    for count, r in bm.slots.riser_counts:
+        add(r.id, count, r.price_usd)
+    for v in bm.slots.bifurcated.values():
         card = inst.bifurcation
-        r = riser_for(bm, b, "slot", _slot_gen(bm, b, q))
-        if card and r:
+        if card:
             add(card.id, v, card.price_usd)
-            add(r.id, bm.slots.bif_cards[(b, q)], r.price_usd)  # a riser per card it carries
     for beta, bridge in bm.bridges.values():
         add(bridge.id, beta, bridge.price_usd)
     for acc, count in bm.accessories:
@@ -51,25 +48,27 @@ def part_counts(bm: BuildModel) -> dict[str, list[tuple[Any, Any]]]:
             board = inst.accessory(kind, gpu.id)
             if board is not None:
                 add(board.id, bm.gpus.n[i], board.price_usd)
-    for (b, k), v in bm.slots.port.items():
-        port = inst.boards[b].entry.ports[k]
-        r = riser_for(bm, b, port.kind, port.gen)
-        if r:
-            add(r.id, v, r.price_usd)
     return out
 
 
-def _slot_gen(bm: BuildModel, b: int, q: int) -> int:
-    return next(s.gen for s in bm.inst.boards[b].entry.slots if s.position == q)
-
-
 def riser_for(bm: BuildModel, p: int, host: str, gen: int) -> Any:
-    """The riser used from a host connector of a generation: the cheapest that holds it, else a lower gen."""
+    """The fastest riser option from a host connector of a generation (None: no riser serves it)."""
+    options = riser_options(bm, host, gen)
+    return options[0][0] if options else None
+
+
+def riser_options(bm: BuildModel, host: str, gen: int) -> list[tuple[Any, int]]:
+    """Risers that may carry a card from a host connector of this generation, fastest first, each with
+    the fastest generation it holds; a riser no cheaper than a faster one is left out. A slower, cheaper
+    riser stays an option: a dearer faster one in the catalogue must not make a build dearer where the
+    link speed buys nothing."""
+    out: list[tuple[Any, int]] = []
     for g in range(min(gen, 5), 2, -1):
         r = bm.inst.risers.get((host, g))
-        if r is not None:
-            return r
-    return None
+        if r is None or any(r.id == o.id or (r.price_usd or 0) >= (o.price_usd or 0) for o, _ in out):
+            continue
+        out.append((r, riser_gen(r.entry, bm.inst.rules) or g))
+    return out
 
 
 def energy_hours(request: Any) -> float:
@@ -91,6 +90,10 @@ def fits_budget(bm: BuildModel) -> None:
             paid = m.NewIntVar(0, 64, f"paid[{pid}]")
             m.Add(paid >= count - owned[pid])
             terms.append(paid * price)
+            markets = inst.request.require.condition
+            if not any(pr.condition in markets for pr in getattr(inst.catalog.entries[pid], "prices", ())):
+                # Owned but not sold in the allowed markets: no more than the owned ones (more are not free).
+                m.Add(paid == 0)
         else:
             terms.extend(c * pr for c, pr in roles)
     cost = m.NewIntVar(0, 10_000_000, "cost_usd")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from planner.model.core import BuildModel
-from planner.model.money import riser_for
+from planner.model.money import riser_for, riser_options
 from planner.schema import Board, Server
 
 
@@ -136,6 +136,50 @@ def cards_in_slots(bm: BuildModel) -> None:
     # ports, and a case rather than an open frame.
     bm.exprs["plainness"] = sum(g.on_riser) + open_frame
     _capacity_cuts(bm, outputs)
+    pick_risers(bm)
+
+
+def pick_risers(bm: BuildModel) -> None:
+    """One riser model per kind of connector (slot, MCIO, SlimSAS, OCuLink) carries every card hung from
+    that kind; a slower, cheaper riser is an option beside each faster one, so a dearer riser is bought
+    only where its faster link buys something. Each card's link runs at the generation its riser holds.
+
+    One model per kind rather than one per mount keeps the search small (a choice per slot cost 1.2-1.7x
+    the solver's work); it can miss a cheaper mix only where slots of different widths share a slowest link.
+    """
+    inst, m, s = bm.inst, bm.m, bm.slots
+
+    def slot_gen(b: int, q: int) -> int:
+        return int(next(sl.gen for sl in inst.boards[b].entry.slots if sl.position == q))
+
+    # (mount, board, slot or port, its use, the risers it takes, its generation); a bifurcation card
+    # takes a riser per card it carries.
+    groups: dict[str, list[tuple[str, int, int, Any, Any, int]]] = {}
+    for (b, q), v in s.riser.items():
+        groups.setdefault("slot", []).append(("riser", b, q, v, v, slot_gen(b, q)))
+    for (b, q), v in s.bifurcated.items():
+        groups.setdefault("slot", []).append(("bifurcated", b, q, v, s.bif_cards[(b, q)], slot_gen(b, q)))
+    for (b, k), v in s.port.items():
+        port = inst.boards[b].entry.ports[k]
+        groups.setdefault(port.kind, []).append(("port", b, k, v, v, port.gen))
+    for host, group in sorted(groups.items()):
+        options = riser_options(bm, host, max(gen for *_, gen in group))
+        bought = sum(taken for *_, taken, _ in group)
+        chosen: list[Any] = [None]
+        if len(options) == 1:
+            s.riser_counts.append((bought, options[0][0]))
+        else:
+            chosen = [m.NewBoolVar(f"riser_model[{host}:{r.id}]") for r, _ in options]
+            counts = [m.NewIntVar(0, 64, f"risers[{host}:{r.id}]") for r, _ in options]
+            m.AddAtMostOne(chosen)
+            for c, y in zip(counts, chosen, strict=True):
+                m.Add(c <= 64 * y)
+            m.Add(sum(counts) == bought)
+            s.riser_counts += [(c, r) for c, (r, _) in zip(counts, options, strict=True)]
+        for mount, b, q, v, _taken, gen in group:
+            s.picks[(mount, b, q)] = [
+                (v, r, min(gen, held), y) for (r, held), y in zip(options, chosen, strict=True)
+            ]
 
 
 def _sandwiches(bm: BuildModel, b: int, last: int) -> None:

@@ -29,6 +29,11 @@ class GpuUse(Strict):
     )
     mount: Mount | None = Field(default=None, description="How it connects: in the slot, on a riser ...")
     port: int | None = Field(default=None, ge=0, le=16, description="Index of the board port (mount: port).")
+    riser: Ref | None = Field(
+        default=None,
+        description="The riser or cable kit it hangs on (mount: riser, bifurcated, port); the link runs at the "
+        "fastest generation that riser holds. Left out: the slot's own generation.",
+    )
     psu: int | None = Field(
         default=None,
         ge=1,

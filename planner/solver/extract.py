@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from planner.model.core import BuildModel
-from planner.model.money import riser_for
 from planner.schema.build import Build, GpuUse, PartCount, PsuUse
 
 
@@ -42,20 +41,21 @@ def extract_build(solver: Any, bm: BuildModel, split: str) -> Build:
             if (q in splits and special)
             else (riser_cards.pop() if riser_cards else special.pop())
         )
-        placed.append({"opt": card, "slot": q, "mount": "riser"})
-        _count(risers, riser_for(bm, p, "slot", _gen(plat, q)).id)
+        (riser,) = _picked(solver, bm, ("riser", b, q))
+        placed.append({"opt": card, "slot": q, "mount": "riser", "riser": riser})
+        _count(risers, riser)
     for (pp, q), v in sorted(s.bifurcated.items()):
         if pp == b and val(v):
             _count(risers, inst.bifurcation.id)  # type: ignore[union-attr]
+            riser = _picked(solver, bm, ("bifurcated", b, q))[0]
             for _ in range(val(s.bif_cards[(pp, q)])):
+                _count(risers, riser)
                 if riser_cards:
-                    placed.append({"opt": riser_cards.pop(), "slot": q, "mount": "bifurcated"})
-                    _count(risers, riser_for(bm, p, "slot", _gen(plat, q)).id)
-    for (pp, k), v in sorted(s.port.items()):
-        for _ in range(val(v) if pp == b else 0):
-            port = plat.entry.ports[k]
-            placed.append({"opt": riser_cards.pop(), "port": k, "mount": "port"})
-            _count(risers, riser_for(bm, p, port.kind, port.gen).id)
+                    placed.append({"opt": riser_cards.pop(), "slot": q, "mount": "bifurcated", "riser": riser})
+    for (pp, k), _v in sorted(s.port.items()):
+        for riser in _picked(solver, bm, ("port", b, k)) if pp == b else []:
+            placed.append({"opt": riser_cards.pop(), "port": k, "mount": "port", "riser": riser})
+            _count(risers, riser)
     _assign_psus(solver, bm, placed)
     _assign_layers(solver, bm, placed, split)
     psus = []
@@ -109,16 +109,19 @@ def _accessories(solver: Any, bm: BuildModel) -> tuple[PartCount, ...]:
     return tuple(PartCount(id=a, count=n) for a, n in sorted(counts.items()) if n > 0)
 
 
+def _picked(solver: Any, bm: BuildModel, mount: tuple[str, int, int]) -> list[str]:
+    """The riser ids a mount uses, one per card it carries (one per slot for a bifurcated slot)."""
+    picks = bm.slots.picks[mount]
+    riser = next(r.id for _, r, _, y in picks if y is None or solver.Value(y))
+    return [riser] * solver.Value(picks[0][0])
+
+
 def _count(d: dict[str, int], key: str) -> None:
     d[key] = d.get(key, 0) + 1
 
 
 def _slot(plat: Any, q: int) -> Any:
     return next(s for s in plat.entry.slots if s.position == q)
-
-
-def _gen(plat: Any, q: int) -> int:
-    return int(_slot(plat, q).gen)
 
 
 def _assign_psus(solver: Any, bm: BuildModel, placed: list[dict[str, Any]]) -> None:
