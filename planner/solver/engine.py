@@ -83,7 +83,7 @@ class Budget:
     """The work and time one request may still spend, shared by all its solves, and whether the user
     pressed Ctrl-C. `limit_hit` names the limit that cut a solve short, if any did."""
 
-    def __init__(self, params: Params | None = None, label: str = "solving") -> None:
+    def __init__(self, params: Params | None = None, label: str = "solving", claim: bool = True) -> None:
         self.params = params or Params()
         self.work_left = self.params.effort
         self.start = time.monotonic()
@@ -92,7 +92,12 @@ class Budget:
         self.limit_hit: str | None = None
         self.progress = Progress(label, self.params.progress)
         self._running: set[Any] = set()  # solvers searching now (stopped on Ctrl-C from another thread)
-        self._lock = threading.Lock()
+        self._lanes: list[Budget] = []  # shares searching side by side
+        # Re-entrant: the Ctrl-C handler runs on the main thread, which may hold the lock at that moment.
+        self._lock = threading.RLock()
+        self._claimed = claim and _claim(self)
+        if _stopped:
+            self.interrupted = True  # Ctrl-C came before this search began: it returns at once
 
     @property
     def work_used(self) -> float:
@@ -111,21 +116,28 @@ class Budget:
 
     def interrupt(self) -> None:
         """Ctrl-C: stop searching; further Ctrl-C are ignored until the request ends (no traceback)."""
-        self.interrupted = True
-        _hold_interrupts()
+        global _stopped
+        self.stop()
+        _stopped = _stopped or _saved is not None  # only while a request holds Ctrl-C
 
     def stop(self) -> None:
-        """Stop this budget's searches from another thread (a lane of a frontier on Ctrl-C)."""
+        """Stop this budget's searches, and those of its lanes (from any thread, or the signal handler)."""
         with self._lock:
             self.interrupted = True
             for solver in self._running:
                 solver.stop_search()
+        for lane in self._lanes:
+            lane.stop()
 
     def share(self, lanes: int) -> list[Budget]:
         """Equal parts of what is left, for searches that run side by side (each deterministic alone)."""
         left = max(0.0, self.deadline - time.monotonic())
         params = replace(self.params, effort=self.work_left / lanes, time_limit_s=left, progress=False)
-        return [Budget(params, self.progress.label) for _ in range(lanes)]
+        self._lanes = [Budget(params, self.progress.label, claim=False) for _ in range(lanes)]
+        if self.interrupted:
+            for lane in self._lanes:
+                lane.interrupted = True
+        return self._lanes
 
     def absorb(self, lanes: list[Budget]) -> None:
         """Count the work of the lanes and what stopped them."""
@@ -138,39 +150,66 @@ class Budget:
         """End of the search: clear the progress line, and give Ctrl-C back its usual meaning unless a
         request scope (the whole request, results included) holds it."""
         self.progress.done()
-        if _scopes == 0:
-            _release_interrupts()
+        if self._claimed:
+            self._claimed = False
+            _unclaim(self)
 
 
+# Ctrl-C while a request runs (a request scope or an open budget) stops its searches: the handler below
+# replaces Python's KeyboardInterrupt there, so no Ctrl-C, however timed, loses the best build so far or
+# prints a traceback. Once a search has been stopped, more Ctrl-C are ignored until the request ends.
 _scopes = 0  # open request scopes
-_held: Any = None  # the SIGINT handler set aside after the first Ctrl-C
+_open: list[Budget] = []  # budgets that claimed the handler and are not closed
+_saved: Any = None  # the SIGINT handler before ours
+_stopped = False  # a Ctrl-C has stopped this request's search
+
+
+def _on_sigint(signum: int, frame: Any) -> None:
+    global _stopped
+    _stopped = True
+    for budget in list(_open):
+        budget.stop()
+
+
+def _claim(budget: Budget | None) -> bool:
+    """Take Ctrl-C for a request (only the main thread can; elsewhere nothing is claimed)."""
+    global _saved
+    if threading.current_thread() is not threading.main_thread():
+        return False
+    if _saved is None:
+        current = signal.getsignal(signal.SIGINT)
+        if current is signal.SIG_IGN or current is None:
+            return False  # Ctrl-C is ignored or not Python's to handle: leave it so
+        signal.signal(signal.SIGINT, _on_sigint)
+        _saved = current
+    if budget is not None:
+        _open.append(budget)
+    return True
+
+
+def _unclaim(budget: Budget | None) -> None:
+    global _saved, _stopped
+    if budget is not None and budget in _open:
+        _open.remove(budget)
+    if _scopes == 0 and not _open and _saved is not None:
+        signal.signal(signal.SIGINT, _saved)
+        _saved = None
+        _stopped = False
 
 
 @contextmanager
 def request_scope() -> Iterator[None]:
-    """One request (solve or frontier, with its results): after a Ctrl-C has stopped the search, more
-    Ctrl-C are ignored until the request has its answer, so the best build so far is not lost."""
+    """One request (solve or frontier, with its results): Ctrl-C stops its searches, and once it has,
+    more Ctrl-C are ignored until the request has its answer, so the best build so far is not lost."""
     global _scopes
-    _scopes += 1
+    claimed = _claim(None)
+    _scopes += claimed
     try:
         yield
     finally:
-        _scopes -= 1
-        if _scopes == 0:
-            _release_interrupts()
-
-
-def _hold_interrupts() -> None:
-    global _held
-    if threading.current_thread() is threading.main_thread() and _held is None:
-        _held = signal.signal(signal.SIGINT, signal.SIG_IGN)
-
-
-def _release_interrupts() -> None:
-    global _held
-    if _held is not None and threading.current_thread() is threading.main_thread():
-        signal.signal(signal.SIGINT, _held)
-        _held = None
+        if claimed:
+            _scopes -= 1
+            _unclaim(None)
 
 
 def run(
