@@ -151,6 +151,9 @@ def test_schema_command_prints_json_schema(capsys):
     assert (
         code == 0 and "budget_usd" in data["properties"] and data["properties"]["budget_usd"]["description"]
     )
+    # `owned` as a request file may write it: items, hardware strings, or "detect" (issue 16).
+    owned = data["properties"]["owned"]["anyOf"]
+    assert {"const": "detect"} in owned and {"type": "string"} in owned[0]["items"]["anyOf"]
     code, out, _ = call(capsys, "schema", "catalog")
     assert code == 0 and json.loads(out)["type"] == "array"
     code, _, err = call(capsys, "schema", "requets")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import typing
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import Field, PositiveFloat, PositiveInt, StringConstraints, model_validator
 
@@ -26,6 +26,17 @@ class Owned(Strict):
 
     id: Ref = Field(description="Catalogue id.")
     count: PositiveInt = Field(default=1, le=64, description="How many the user has.")
+
+
+def _owned_as_written(schema: dict[str, Any]) -> None:
+    """What a request file may hold for `owned` (planner/data/owned.py turns the strings into items
+    before validation): items or hardware strings, or "detect"."""
+    items, limit = schema.pop("items"), schema.pop("maxItems", 64)
+    schema.pop("type", None)
+    schema["anyOf"] = [
+        {"type": "array", "maxItems": limit, "items": {"anyOf": [items, {"type": "string"}]}},
+        {"const": "detect"},
+    ]
 
 
 class Workload(Strict):
@@ -184,7 +195,13 @@ class Request(Strict):
     """A request file: budget.yaml and friends."""
 
     budget_usd: float = Field(gt=0, le=10_000_000, description="Money to spend, USD.")
-    owned: tuple[Owned, ...] = Field(default=(), max_length=64, description="Parts already owned (free).")
+    owned: tuple[Owned, ...] = Field(
+        default=(),
+        max_length=64,
+        description='Parts already owned (free): {id, count} items, hardware as people write it ("2x RTX 3090",'
+        ' "M2 Ultra 192GB"), or "detect" for this machine\'s hardware (read before validation).',
+        json_schema_extra=_owned_as_written,
+    )
     allow_unused_owned: bool = Field(default=False, description="Owned parts may be left out.")
     workload: Workload | None = Field(default=None, description="Model to run, if any.")
     objective: Objective | Objectives | None = Field(
