@@ -100,13 +100,6 @@ def test_quiet_70b_is_a_unified_memory_system_or_a_tower_on_atx_psus():
         assert build.throughput is not None and build.throughput.fits
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="issue 9 physics (phys branch): with the refitted CPU share of decode, core-die limits and the "
-    "conservative edge, the best $10,000 layer-offload build is four 48 GB Turing cards (192 GB of VRAM) "
-    "beside 6-channel DDR4, 12.1 / 9.4 tok/s likely / conservative, ahead of a DDR5 EPYC with fewer "
-    "cards; the shape this test pins is for the regressions owner to confirm or change",
-)
 def test_deepseek_r1_is_a_512gb_mac_studio_or_many_channel_ddr5_with_gpus_beside_the_layers_in_ram():
     # The two answers builders compare (the example's header). `offload: true` allows offload, it does not
     # require it (issue 17): the 512 GB Mac Studio holds the whole model and qualifies too. A board build
@@ -141,11 +134,6 @@ def test_deepseek_r1_holds_attention_and_shared_experts_on_one_nvidia_card_besid
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 17 item 1 (monotone engineer): with workload.offload: true a whole system is refused "
-    "('offload layers needs a host'), although the model fits the 512 GB Mac Studio without offload",
-)
 def test_deepseek_r1_considers_a_512gb_unified_memory_system():
     systems = [s for b in builds("deepseek-r1-10k", top=3) for s in parts(b, "system")]
     assert any(s.memory_gb >= 512 for s in systems)
