@@ -1,11 +1,12 @@
 """Stack rules: one runtime serves every card; mixed vendors and legacy cards only when the request
-allows them; Vulkan only where it is needed; tensor parallel only where the runtime does it."""
+allows them; Vulkan wherever it serves every card (the vendor's own runtime on a tie); tensor parallel
+only where the runtime does it."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from planner.data.stack import FALLBACK, needs_fallback, tensor_parallel, vendor_of
+from planner.data.stack import FALLBACK, tensor_parallel, vendor_of
 from planner.model.core import HARD_MAX_GPUS, BuildModel
 
 CPU = "cpu"
@@ -37,11 +38,12 @@ def one_runtime(bm: BuildModel) -> None:
     used = _vendors(bm)
     if len(used) > 1 and not req.mixed_vendors:
         bm.enforce("mixed_vendors", [m.Add(sum(used.values()) <= 1)], measure="mixed_vendors")
-    if FALLBACK in rt and not req.runtimes:
-        # Vulkan is the runtime of mixed builds and of cards nothing else maintained serves; a build
-        # whose cards all have their vendor's own runtime uses that one.
-        needs = [g.n[i] for i, o in enumerate(inst.gpus) if needs_fallback(inst.serves.get(o.id, {}))]
-        m.Add(rt[FALLBACK] <= sum(used.values()) - 1 + sum(needs) + rt[CPU])
+    if FALLBACK in rt and inst.gpus:
+        # Vulkan serves a one-vendor build too, where it is faster for the objective (llama.cpp's Vulkan
+        # backend decodes faster than ROCm on RDNA3 in the calibration runs). Forbidding it there made the
+        # solver buy a card it gave no layers, only to make Vulkan "needed". Among builds equal on every
+        # objective and on cost, the vendor's own runtime is the plainer choice.
+        bm.exprs["plainness"] = bm.exprs.get("plainness", 0) + rt[FALLBACK]
 
 
 def _vendors(bm: BuildModel) -> dict[str, Any]:

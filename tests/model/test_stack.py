@@ -1,5 +1,5 @@
 """Software stack rules: one runtime serves every card, mixed vendors and legacy cards only when allowed,
-Vulkan only where it is needed, tensor parallel only where the runtime does it; checked by the checker."""
+the vendor's own runtime over Vulkan on a tie, tensor parallel only where the runtime does it; checked by the checker."""
 
 from tiny import base_parts, gpu, make_catalog, request, rules, solve_checked
 
@@ -66,7 +66,9 @@ def test_a_card_whose_vendor_runtime_dropped_it_runs_on_vulkan():
     assert {g.id for g in b.gpus} == {"gfx906", "rdna3"} and b.runtime == "vulkan"
 
 
-def test_vulkan_only_where_it_is_needed():
+def test_the_vendors_own_runtime_on_a_tie():
+    # Vulkan may serve a one-vendor build (where it is faster); equal on every objective, the build keeps
+    # its vendor's own runtime.
     _, _, out = vram([RDNA3])
     assert out.builds[0].runtime == "rocm"
     _, _, mixed_allowed = vram([AMPERE], software={"mixed_vendors": True})
