@@ -27,7 +27,9 @@ MAX_SHOWN = 100  # problems printed; the rest are counted (a broken 5,000-entry 
 app = typer.Typer(
     cls=LazyGroup,
     help="Plan machines for running LLMs locally: real parts, real constraints, calibrated throughput.",
-    epilog="Start with [bold]planner solve examples/budget.yaml[/bold] or [bold]planner fit --gpu rtx-3090:2[/bold].",
+    epilog="Start with `planner solve examples/budget.yaml` or `planner fit --gpu rtx-3090:2`.",
+    # Plain click help: Rich's help rendering imports ~0.2 s of modules, and `planner --help` must be instant.
+    rich_markup_mode=None,
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,

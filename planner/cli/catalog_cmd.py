@@ -13,7 +13,7 @@ from planner.cli.common import CatalogOpt, JsonOpt, PricesOpt, console, emit_jso
 from planner.data.load import InputError, Problem
 from planner.schema import KINDS, Entry, Part
 
-app = typer.Typer(help="Browse and validate the part catalogue.", no_args_is_help=True)
+app = typer.Typer(help="Browse and validate the part catalogue.", no_args_is_help=True, rich_markup_mode=None)
 
 # The few figures that identify a part of each kind at a glance in the table.
 COLUMNS: dict[str, tuple[str, ...]] = {
