@@ -160,7 +160,11 @@ def solve(
             for sp in ([split] if split else _splits(inst))
             if part.name != "cpu-only" or sp == "layer"
         ]
-        pending = [s.first() for s in searches]
+        # The experts search first: it is small (one card), so a search cut short by the effort or the
+        # clock still has its build; the list order still settles ties (layer split before it).
+        pending: list[Found | None] = [None] * len(searches)
+        for k in sorted(range(len(searches)), key=lambda k: searches[k].split != "experts"):
+            pending[k] = searches[k].first()
         out = _first_outcome(searches, pending)
         while len(out.builds) < top:
             live = [k for k, f in enumerate(pending) if f is not None]

@@ -86,3 +86,28 @@ def test_allowing_offload_never_loses_the_best_build():
         assert out.status == "optimal"
         best[offload] = out.values[0]["decode"]
     assert best[True] <= best[False]
+
+
+@pytest.mark.parametrize(
+    ("model", "quant", "kind", "batch"),
+    [
+        ("llama-4-scout", "q4_k_m", "ampere", 1),
+        ("gpt-oss-120b", "mxfp4", "rdna3", 4),  # ROCm or Vulkan: the card's time on the build's runtime
+        ("qwen3-30b-a3b", "q4_k_m", "ampere", 8),
+    ],
+)
+def test_the_models_experts_times_are_the_checkers(model, quant, kind, batch):
+    from tiny import GPU_KINDS
+
+    host = cpu() | {"fp32_tflops": 4.0}
+    card = gpu("g", memory_gb=16, bandwidth_gbs=448, **GPU_KINDS[kind])
+    cat = make_catalog([board(slots=ONE_SLOT), host, dimm(size_gb=16), chassis(), psu(), card], with_models=True)
+    wl = {"model": model, "quant": quant, "context": 4096, "batch": batch, "offload": True}
+    req = request(workload=wl, objective=["batch_throughput" if batch > 1 else "decode", "cost"])
+    out = solve_checked(cat, req, rules(), split="experts")
+    assert out.status == "optimal" and out.builds[0].offload == "experts"
+    est = estimate_build(Ctx(cat, req, rules(), out.builds[0]))
+    assert est is not None and est.offload == "experts"
+    values = out.values[0]
+    assert values["decode"] == pytest.approx(1e9 / est.speed("decode", "conservative"), abs=3)
+    assert values["batch_throughput"] == pytest.approx(1e9 * batch / est.speed("batch", "conservative"), abs=3)
