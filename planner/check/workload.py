@@ -15,7 +15,7 @@ from planner.check.links import card_devices
 from planner.check.stack import gpu_runtime
 from planner.instance.coeffs import edge_of, perf_workload
 from planner.perf.placement import Placement, Share
-from planner.perf.runtime import choose_runtime
+from planner.perf.runtime import LLAMA_LIKE, choose_runtime
 from planner.schema.request import Request
 from planner.schema.result import Throughput
 
@@ -39,6 +39,8 @@ def placement_for(
     layers = wl.model.layers
     if ctx.build.split == "tensor" or any(f is None for _, f in chips) or (not chips and host is None):
         return None, devices, host
+    if ctx.build.offload == "experts":
+        return _experts_placement(chips, host, wl), devices, host
     shares = []
     gpu_chips = [(d, f) for d, f in chips if f]
     for k, (d, f) in enumerate(gpu_chips):
@@ -68,6 +70,25 @@ def placement_for(
     )
 
 
+def _experts_placement(
+    chips: list[tuple[perf.Device, float | None]], host: perf.Device | None, wl: perf.Workload
+) -> Placement | None:
+    """The cards hold their layers' dense parts and KV cache, the host every routed expert (-ot exps=CPU);
+    None (the runtime's own layout, which reports the missing host) when there is no CPU or card."""
+    if host is None or not chips:
+        return None
+    on_host = wl.host_expert_share
+    shares = []
+    for k, (d, f) in enumerate(chips):
+        part = (f or 0) / wl.model.layers
+        rc = choose_runtime(d, wl.backend, wl.runtime)
+        shares.append(Share(d, rc, part, part * (1 - on_host), part, last=k == len(chips) - 1))
+    llama = wl.backend in LLAMA_LIKE
+    hrc = choose_runtime(host, wl.backend if llama else "llama.cpp")
+    shares.append(Share(host, hrc, 0.0, on_host, 0.0, embeddings=llama, role="host-experts"))
+    return Placement("layer" if len(chips) > 1 else "single", "experts", tuple(shares))
+
+
 def build_workload(ctx: Ctx) -> perf.Workload | None:
     """The request's workload as the throughput model takes it, split as the build is."""
     req = ctx.request.workload
@@ -79,6 +100,8 @@ def build_workload(ctx: Ctx) -> perf.Workload | None:
         wl = replace(wl, runtime=runtime)  # the throughput of the build's one runtime
     if ctx.build.split == "tensor":
         wl = perf.Workload(**{**wl.__dict__, "split": "tensor"})
+    if ctx.build.offload == "experts":
+        wl = replace(wl, offload="experts")  # the runtime's own layout, where cards carry no layer counts
     return wl
 
 
@@ -89,7 +112,7 @@ def estimate_for(ctx: Ctx, wl: perf.Workload) -> perf.Estimate:
         if not devices and host is not None:
             return perf.estimate([], wl, host)
         offload = ctx.request.workload is not None and ctx.request.workload.offload and host is not None
-        if not offload:
+        if not offload and ctx.build.offload != "experts":
             # `offload: true` allows layers in system RAM, it does not require them: a whole system has
             # no separate host to offload to and qualifies whenever the model fits it.
             wl = replace(wl, offload="none")
@@ -124,6 +147,7 @@ def check_workload(ctx: Ctx) -> list[Violation]:
         )
     if est.errors:
         out.append(V("runtime", "; ".join(est.errors)))
+    out += _experts_rules(ctx)
     wl = build_workload(ctx)
     edge = edge_of(wl) if wl is not None else "conservative"
     checks = (
@@ -136,6 +160,23 @@ def check_workload(ctx: Ctx) -> list[Violation]:
             out.append(
                 V(name, f"{have or 0:.1f} tokens/s ({edge}, {est.evidence} evidence); at least {need:g}")
             )
+    return out
+
+
+def _experts_rules(ctx: Ctx) -> list[Violation]:
+    """Routed experts in system RAM need an MoE model, a request that allows offload, and no whole layers
+    in RAM beside them."""
+    wl = ctx.request.workload
+    if ctx.build.offload != "experts" or wl is None:
+        return []
+    out = []
+    if not wl.offload:
+        out.append(V("offload", "the routed experts sit in system RAM; the request does not allow offload"))
+    model = ctx.catalog.entries.get(wl.model)
+    if model is not None and getattr(model, "moe", None) is None:
+        out.append(V("offload", f"{wl.model} has no routed experts to keep in system RAM (offload: layers)"))
+    if ctx.build.cpu_layers:
+        out.append(V("offload", "whole layers and the routed experts both in system RAM: give one of them"))
     return out
 
 

@@ -13,7 +13,7 @@ value does, so the checker (which recomputes the estimate at the same edge) and 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Literal, NamedTuple
 
 from planner import perf
@@ -22,7 +22,7 @@ from planner.perf.evidence import Kind, band, conservative_seconds, device_tier
 from planner.perf.placement import Placement, Share, memory_rows
 from planner.perf.power_limit import limited
 from planner.perf.prefill import share_prefill_terms
-from planner.perf.runtime import choose_runtime
+from planner.perf.runtime import LLAMA_LIKE, choose_runtime
 from planner.perf.terms import Term, total
 from planner.schema import Cpu, Gpu
 from planner.schema.request import Workload as RequestWorkload
@@ -281,3 +281,61 @@ def tensor_coeffs(
             *((math.ceil(x * NS) for x in bridged) if bridged else (NO_BRIDGE,) * 3),
         )
     return out
+
+
+class ExpertsCoeff(NamedTuple):
+    """One side of an experts-in-RAM build (llama.cpp -ot exps=CPU), in ns per decoded token and per batch
+    step: a card holding every layer's dense part (attention, shared experts, router, norms) and the KV
+    cache, with the round trips to the host charged to it, or a host holding every routed expert.
+    `problem` says why this side cannot take part (it does not fit, or runs no runtime)."""
+
+    decode_ns: int
+    batch_ns: int
+    problem: str = ""
+
+
+def experts_placement(gpu: perf.Device, host: perf.Device, wl: perf.Workload) -> Placement:
+    """One card with every layer's dense part and the KV cache, the routed experts in the host's RAM: the
+    placement the throughput model makes of `-ngl 99 -ot exps=CPU`."""
+    host_backend = wl.backend if wl.backend in LLAMA_LIKE else "llama.cpp"
+    rcs = [(gpu, choose_runtime(gpu, wl.backend, wl.runtime))]
+    return perf.placement.place(rcs, wl, "layer", "experts", (host, choose_runtime(host, host_backend)))
+
+
+def _experts_side(gpu: perf.Device, host: perf.Device, wl: perf.Workload, side: str) -> ExpertsCoeff:
+    """The card's side (its share and the layout's round trips) or the host's side of the placement:
+    decode is separable in the two, so the solver adds one card's figure and one platform's."""
+    placement = experts_placement(gpu, host, wl)
+    rows = memory_rows(placement, wl, wl.context_tokens, wl.batch)
+    index = 0 if side == "gpu" else 1
+    errors = placement.shares[index].runtime.errors
+    if errors:
+        return ExpertsCoeff(0, 0, "; ".join(errors))
+    if rows[index].free_gb < 0:
+        return ExpertsCoeff(0, 0, f"{rows[index].device}: {-rows[index].free_gb:.1f} GB short")
+    keep = {0, -1} if side == "gpu" else {1}
+    edge = edge_of(wl)
+    dctx = decode_context(wl)
+
+    def seconds(tokens: int) -> float:
+        terms = [t for t in perf.step_terms(placement, wl, dctx, tokens)[0] if t.share in keep]
+        return _timed(terms, placement, "decode", edge)
+
+    return ExpertsCoeff(math.ceil(seconds(1) * NS), math.ceil(seconds(wl.batch) * NS))
+
+
+def experts_card_coeff(
+    gpu: Gpu, wl: perf.Workload, host: perf.Device, power_share: float = 1.0
+) -> ExpertsCoeff:
+    """A single-chip card holding the dense part of every layer beside any host (`host` only completes the
+    placement: the card's figures do not depend on it)."""
+    chips = gpu_chips(gpu, power_share)
+    if len(chips) > 1:
+        return ExpertsCoeff(0, 0, "a dual-GPU card splits the dense layers over its chips")
+    return _experts_side(chips[0], host, replace(wl, offload="experts"), "gpu")
+
+
+def experts_host_coeff(cpu: Cpu, sockets: int, ram_gb: float, wl: perf.Workload, gpu: Gpu) -> ExpertsCoeff:
+    """A CPU with `ram_gb` of RAM holding every routed expert (`gpu` only completes the placement)."""
+    host = perf.device_from_cpu(cpu, ram_gb, sockets)
+    return _experts_side(gpu_chips(gpu)[0], host, replace(wl, offload="experts"), "host")

@@ -1,10 +1,19 @@
-"""The workload in the model: layers placed on cards and in system RAM, fit, and throughput times."""
+"""The workload in the model: layers placed on cards and in system RAM (or the routed experts in RAM), fit,
+and throughput times."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
-from planner.instance.coeffs import LayerCoeff, tensor_coeffs
+from planner import perf
+from planner.instance.coeffs import (
+    ExpertsCoeff,
+    LayerCoeff,
+    experts_card_coeff,
+    experts_host_coeff,
+    tensor_coeffs,
+)
 from planner.instance.resolve import bridge_gbs, host_coeff
 from planner.model.core import BuildModel
 from planner.model.links import bridge_pairs, layer_hops, tensor_link
@@ -33,6 +42,8 @@ def model_fits_memory(bm: BuildModel, split: str) -> None:
     bm.coeff = {}
     if split == "tensor":
         _tensor(bm, wl, times, placed)
+    elif split == "experts":
+        _experts(bm, wl, times, placed)
     else:
         bm.layers = []
         for i, opt in enumerate(inst.gpus):
@@ -55,7 +66,9 @@ def model_fits_memory(bm: BuildModel, split: str) -> None:
     placed.append(cpu_layers)
     if not req.workload.offload or split == "tensor":
         m.Add(cpu_layers <= layers * no_gpu)
-    if req.workload.offload or req.require.min_gpus == 0:
+    if split == "experts":
+        m.Add(cpu_layers == 0)  # system RAM holds the routed experts, not whole layers
+    elif req.workload.offload or req.require.min_gpus == 0:
         _cpu_layers(bm, wl, cpu_layers, times)
     else:
         m.Add(cpu_layers == 0)
@@ -96,6 +109,64 @@ def _cpu_layers(bm: BuildModel, wl: object, cpu_layers: object, times: dict[str,
         parts.append(v)
         _add_times(times, v, coeff)
     m.Add(cpu_layers == sum(parts))
+
+
+def _experts(bm: BuildModel, wl: Any, times: dict[str, list[Any]], placed: list[Any]) -> None:
+    """Experts in system RAM (llama.cpp -ngl 99 -ot exps=CPU): one single-chip card holds every layer's
+    dense part and the KV cache, the chosen platform's RAM every routed expert.
+
+    Decode and batch steps are separable in the card and the host, so time = the card's figure (on the
+    build's runtime) + the platform's figure with its memory option, each a 0/1 choice: linear, no big-M.
+    The search is kept to one card: the build builders buy, and a small model (benchmarks/solve.py).
+    """
+    inst, m, g = bm.inst, bm.m, bm.gpus
+    layers = wl.model.layers
+    m.Add(bm.gpu_count == 1)
+    if not inst.gpus or not inst.platforms:
+        return
+    host_ref = perf.device_from_cpu(inst.platforms[0].cpu_entry, 1.0, inst.platforms[0].sockets)
+    bm.layers = []
+    for i, opt in enumerate(inst.gpus):
+        v = m.NewIntVar(0, layers, f"layers[{opt.key}]")
+        m.Add(v == layers * g.n[i])
+        bm.layers.append(v)
+        placed.append(v)
+        share = opt.watts / opt.entry.tdp_w
+        apis = sorted(inst.rt_coeff.get(opt.key) or {}) if bm.runtime else []
+        for api in apis or [""]:
+            c = experts_card_coeff(opt.entry, replace(wl, runtime=api) if api else wl, host_ref, share)
+            on = g.n[i] if len(apis) <= 1 else _both(m, g.n[i], bm.runtime[api], f"{opt.key}@{api}")
+            if c.problem:
+                m.Add(on == 0)
+            _add_experts_times(times, on, c)
+    gpu_ref = inst.gpus[0].entry
+    hosts = []
+    for p, plat in enumerate(inst.platforms):
+        for o, mv in zip(inst.memory[p], bm.mem[p], strict=True):
+            key = (f"experts:{plat.cpu.id}", plat.sockets, o.gb)
+            if key not in inst.host:
+                inst.host[key] = experts_host_coeff(plat.cpu_entry, plat.sockets, o.gb, wl, gpu_ref)
+            c = inst.host[key]
+            if c.problem:
+                m.Add(mv == 0)
+                continue
+            hosts.append(mv)
+            _add_experts_times(times, mv, c)
+    bm.enforce("model_fits", [m.Add(sum(hosts) >= 1)], measure="fit")
+
+
+def _both(m: Any, a: Any, b: Any, name: str) -> Any:
+    """1 exactly when both 0/1 values are (the one card on one of its runtimes)."""
+    y = m.NewBoolVar(f"both[{name}]")
+    m.Add(y <= a)
+    m.Add(y <= b)
+    m.Add(y >= a + b - 1)
+    return y
+
+
+def _add_experts_times(times: dict[str, list[Any]], on: Any, c: ExpertsCoeff) -> None:
+    times["decode"].append(on * c.decode_ns)
+    times["batch"].append(on * c.batch_ns)
 
 
 def _runtime_layers(

@@ -93,6 +93,11 @@ class Build(Strict):
     )
     cpu_layers: NonNegativeInt = Field(default=0, le=1000, description="Model layers kept in system RAM.")
     split: Literal["layer", "tensor"] = Field(default="layer", description="Multi-GPU split mode.")
+    offload: Literal["layers", "experts"] = Field(
+        default="layers",
+        description="What system RAM holds: whole layers (cpu_layers), or every routed expert of an MoE model "
+        "while the cards hold each layer's dense part and the KV cache (llama.cpp -ot exps=CPU).",
+    )
     runtime: Api | None = Field(
         default=None, description="Runtime every card runs on (default: the software stack's own choice)."
     )

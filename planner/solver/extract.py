@@ -86,7 +86,8 @@ def extract_build(solver: Any, bm: BuildModel, split: str) -> Build:
         bridges=tuple(PartCount(id=b) for b, (v, _) in sorted(bm.bridges.items()) if val(v)),
         accessories=_accessories(solver, bm),
         cpu_layers=val(bm.cpu_layers) if bm.cpu_layers is not None else 0,
-        split=split if len(placed) > 1 else "layer",
+        split="tensor" if split == "tensor" and len(placed) > 1 else "layer",
+        offload="experts" if split == "experts" else "layers",
         runtime=next((a for a, v in bm.runtime.items() if val(v)), None) if placed else None,
     )
 

@@ -160,7 +160,11 @@ def solve(
             for sp in ([split] if split else _splits(inst))
             if part.name != "cpu-only" or sp == "layer"
         ]
-        pending = [s.first() for s in searches]
+        # The experts search first: it is small (one card), so a search cut short by the effort or the
+        # clock still has its build; the list order still settles ties (layer split before it).
+        pending: list[Found | None] = [None] * len(searches)
+        for k in sorted(range(len(searches)), key=lambda k: searches[k].split != "experts"):
+            pending[k] = searches[k].first()
         out = _first_outcome(searches, pending)
         while len(out.builds) < top:
             live = [k for k, f in enumerate(pending) if f is not None]
@@ -227,7 +231,23 @@ def _fewer(searches: list[PartSearch], n: int, budget: Budget) -> str:
 def _splits(inst: Instance) -> list[str]:
     wl = inst.request.workload
     if wl is None or wl.split == "layer" or (wl.split == "auto" and wl.backend == "llama.cpp"):
-        return ["layer"]
+        return ["layer", *_experts(inst)]
     if wl.split == "tensor":
         return ["tensor"]
-    return ["layer", "tensor"]
+    return ["layer", "tensor", *_experts(inst)]
+
+
+def _experts(inst: Instance) -> list[str]:
+    """The experts-in-RAM search (one card beside the routed experts in system RAM), where offload is
+    allowed, the model is a mixture of experts that must fit, and llama.cpp (or its fork) runs it. Its
+    model has no prompt times (the host's prompt work runs on the card: not separable), so a request that
+    times the prompt leaves it out."""
+    from planner.perf.runtime import LLAMA_LIKE
+
+    wl, req = inst.request.workload, inst.request
+    if wl is None or not wl.offload or wl.backend not in LLAMA_LIKE or not req.model_must_fit():
+        return []
+    if inst.workload is None or inst.workload.model.moe is None or not inst.gpus:
+        return []
+    timed = "prefill" in req.objectives() or bool(req.require.min_prefill_tokens_per_s)
+    return [] if timed else ["experts"]
