@@ -22,6 +22,17 @@ from planner.schema.result import Throughput
 V = Violation
 
 
+def host_device(ctx: Ctx) -> perf.Device:
+    """The build's CPUs with the channels its board wires and its DIMMs fill, at the DIMMs' speed."""
+    assert ctx.cpu is not None
+    sockets = ctx.build.cpu_count
+    channels = speed = None
+    if ctx.board is not None and ctx.dimm is not None and ctx.build.memory is not None:
+        channels = perf.populated_channels(ctx.board.memory_channels, ctx.cpu, sockets, ctx.build.memory.count)
+        speed = int(ctx.dimm.speed_mts)
+    return perf.device_from_cpu(ctx.cpu, ctx.ram_gb or 1.0, sockets, channels, speed)
+
+
 def placement_for(
     ctx: Ctx, wl: perf.Workload
 ) -> tuple[Placement | None, list[perf.Device], perf.Device | None]:
@@ -30,7 +41,7 @@ def placement_for(
     if ctx.system is not None:
         return None, [perf.device_from_system(ctx.system, ctx.system_gpu_memory_gb)], None
     if ctx.cpu is not None:
-        host = perf.device_from_cpu(ctx.cpu, ctx.ram_gb or 1.0, ctx.build.cpu_count)
+        host = host_device(ctx)
     chips: list[tuple[perf.Device, float | None]] = []
     for card, devices in zip(ctx.cards, card_devices(ctx), strict=True):
         for d in devices:

@@ -132,9 +132,16 @@ def gpu_coeff(gpu: Gpu, wl: perf.Workload, power_share: float = 1.0) -> LayerCoe
     return LayerCoeff(cap * len(chips), round(dec * NS), round(pre * NS), round(bat * NS), hop, problem)
 
 
-def cpu_coeff(cpu: Cpu, sockets: int, ram_gb: float, wl: perf.Workload) -> LayerCoeff:
-    """Coefficients of a CPU with its RAM, for layers kept in system memory."""
-    device = perf.device_from_cpu(cpu, ram_gb, sockets)
+def cpu_coeff(
+    cpu: Cpu,
+    sockets: int,
+    ram_gb: float,
+    wl: perf.Workload,
+    channels: int | None = None,
+    speed_mts: int | None = None,
+) -> LayerCoeff:
+    """Coefficients of a CPU with its RAM (the channels it fills, at its speed), for layers kept in it."""
+    device = perf.device_from_cpu(cpu, ram_gb, sockets, channels, speed_mts)
     cap, dec, pre, bat, problem = _per_layer(device, wl, role="host-layers")
     return LayerCoeff(cap, round(dec * NS), round(pre * NS), round(bat * NS), 0, problem)
 
@@ -335,7 +342,16 @@ def experts_card_coeff(
     return _experts_side(chips[0], host, replace(wl, offload="experts"), "gpu")
 
 
-def experts_host_coeff(cpu: Cpu, sockets: int, ram_gb: float, wl: perf.Workload, gpu: Gpu) -> ExpertsCoeff:
-    """A CPU with `ram_gb` of RAM holding every routed expert (`gpu` only completes the placement)."""
-    host = perf.device_from_cpu(cpu, ram_gb, sockets)
+def experts_host_coeff(
+    cpu: Cpu,
+    sockets: int,
+    ram_gb: float,
+    wl: perf.Workload,
+    gpu: Gpu,
+    channels: int | None = None,
+    speed_mts: int | None = None,
+) -> ExpertsCoeff:
+    """A CPU with `ram_gb` of RAM (the channels it fills, at its speed) holding every routed expert
+    (`gpu` only completes the placement)."""
+    host = perf.device_from_cpu(cpu, ram_gb, sockets, channels, speed_mts)
     return _experts_side(gpu_chips(gpu)[0], host, replace(wl, offload="experts"), "host")

@@ -157,7 +157,7 @@ class Instance:
     rt_coeff: dict[str, dict[str, Any]] = field(default_factory=dict)
     native: dict[str, str] = field(default_factory=dict)
     # Coefficients of CPUs holding layers, by (cpu id, sockets, GB of RAM): pruning and the model share them.
-    host: dict[tuple[str, int, int], Any] = field(default_factory=dict)
+    host: dict[tuple[Any, ...], Any] = field(default_factory=dict)
     pruned: bool = True  # dominated options removed (planner.instance.prune)
 
     @property
@@ -300,7 +300,7 @@ def resolve(catalog: Catalog, request: Request, rules: Rules, prune: bool = True
                 tensor[g.key] = tensor_coeffs(
                     g.entry, workload, request.require.max_gpus, bridge_gbs(bridges, g.entry), share
                 )
-    host: dict[tuple[str, int, int], Any] = {}
+    host: dict[tuple[Any, ...], Any] = {}
     if prune:
         keep = protected(rules, owned)
         used = measures(request)
@@ -322,7 +322,7 @@ def resolve(catalog: Catalog, request: Request, rules: Rules, prune: bool = True
         wl = request.workload
         runs_layers = wl is not None and (wl.offload or request.require.min_gpus == 0)
         layers = {
-            id(p): {(o.dimm.id, o.count): host_coeff(host, p, o.gb, workload) for o in memory[i]}
+            id(p): {(o.dimm.id, o.count): host_coeff(host, p, o, workload) for o in memory[i]}
             for i, p in enumerate(platforms)
             if runs_layers
         }
@@ -405,14 +405,25 @@ def _native(gpu: Gpu, workload: Any) -> str:
     return choose_runtime(device_from_gpu(gpu)[0], workload.backend, workload.runtime).runtime
 
 
-def host_coeff(cache: dict[tuple[str, int, int], Any], plat: PlatformOpt, gb: int, workload: Any) -> Any:
-    """The CPU's coefficients for layers kept in `gb` of system RAM (computed once per instance)."""
-    key = (plat.cpu.id, plat.sockets, gb)
+def host_coeff(cache: dict[tuple[Any, ...], Any], plat: PlatformOpt, mem: MemoryOpt, workload: Any) -> Any:
+    """The CPU's coefficients for layers kept in system RAM on `mem` (computed once per instance): its
+    size bounds the layers, the channels it fills and its speed set the bandwidth."""
+    channels, speed = host_memory(plat, mem)
+    key = (plat.cpu.id, plat.sockets, mem.gb, channels, speed)
     if key not in cache:
         from planner.instance.coeffs import cpu_coeff
 
-        cache[key] = cpu_coeff(plat.cpu_entry, plat.sockets, gb, workload)
+        cache[key] = cpu_coeff(plat.cpu_entry, plat.sockets, mem.gb, workload, channels, speed)
     return cache[key]
+
+
+def host_memory(plat: PlatformOpt, mem: MemoryOpt) -> tuple[int, int]:
+    """The channels a memory option fills on a platform, and the speed they run at (the checker's too)."""
+    from planner.perf.device import populated_channels
+
+    return populated_channels(plat.entry.memory_channels, plat.cpu_entry, plat.sockets, mem.count), int(
+        mem.dimm.entry.speed_mts
+    )
 
 
 def _memory_options(plat: PlatformOpt, dimms: list[Priced], rules: Rules) -> list[MemoryOpt]:

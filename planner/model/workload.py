@@ -14,7 +14,7 @@ from planner.instance.coeffs import (
     experts_host_coeff,
     tensor_coeffs,
 )
-from planner.instance.resolve import bridge_gbs, host_coeff
+from planner.instance.resolve import bridge_gbs, host_coeff, host_memory
 from planner.model.core import BuildModel
 from planner.model.links import bridge_pairs, layer_hops, tensor_link
 
@@ -84,30 +84,28 @@ def model_fits_memory(bm: BuildModel, split: str) -> None:
 
 
 def _cpu_layers(bm: BuildModel, wl: object, cpu_layers: object, times: dict[str, list]) -> None:
-    """Layers in system RAM, split per platform so that time stays linear (no big-M).
+    """Layers in system RAM, per platform and memory speed class so that time stays linear (no big-M).
 
-    A platform's share is zero unless it is chosen, and at most what its chosen DIMMs hold. The time
-    per layer depends on the CPU's memory channels, not on how much RAM is fitted.
+    A class is the memory options that fill the same channels at the same speed (with every channel
+    populated, one per DIMM speed): its time per layer follows those, not how much RAM is fitted. Its
+    share is zero unless one of its options is chosen, and at most what that option's DIMMs hold.
     """
     inst, m = bm.inst, bm.m
     layers = wl.model.layers  # type: ignore[attr-defined]
     parts = []
-    for p, (plat, pv) in enumerate(zip(inst.platforms, bm.plat, strict=True)):
-        caps = []
-        coeff = None
+    for p, plat in enumerate(inst.platforms):
+        classes: dict[tuple[int, int], tuple[Any, list[Any]]] = {}
         for o, mv in zip(inst.memory[p], bm.mem[p], strict=True):
-            c = host_coeff(inst.host, plat, o.gb, wl)
+            c = host_coeff(inst.host, plat, o, wl)
             bm.coeff[f"cpu:{p}:{o.dimm.id}x{o.count}"] = c
             if not c.problem:
+                coeff, caps = classes.setdefault(host_memory(plat, o), (c, []))
                 caps.append(mv * min(layers, c.cap_layers))
-                coeff = c
-        if coeff is None:
-            continue
-        v = m.NewIntVar(0, layers, f"layers[cpu:{plat.label}]")
-        m.Add(v <= layers * pv)
-        m.Add(v <= sum(caps))
-        parts.append(v)
-        _add_times(times, v, coeff)
+        for (channels, speed), (coeff, caps) in sorted(classes.items()):
+            v = m.NewIntVar(0, layers, f"layers[cpu:{plat.label}:{channels}ch@{speed}]")
+            m.Add(v <= sum(caps))
+            parts.append(v)
+            _add_times(times, v, coeff)
     m.Add(cpu_layers == sum(parts))
 
 
@@ -143,9 +141,12 @@ def _experts(bm: BuildModel, wl: Any, times: dict[str, list[Any]], placed: list[
     hosts = []
     for p, plat in enumerate(inst.platforms):
         for o, mv in zip(inst.memory[p], bm.mem[p], strict=True):
-            key = (f"experts:{plat.cpu.id}", plat.sockets, o.gb)
+            channels, speed = host_memory(plat, o)
+            key = (f"experts:{plat.cpu.id}", plat.sockets, o.gb, channels, speed)
             if key not in inst.host:
-                inst.host[key] = experts_host_coeff(plat.cpu_entry, plat.sockets, o.gb, wl, gpu_ref)
+                inst.host[key] = experts_host_coeff(
+                    plat.cpu_entry, plat.sockets, o.gb, wl, gpu_ref, channels, speed
+                )
             c = inst.host[key]
             if c.problem:
                 m.Add(mv == 0)

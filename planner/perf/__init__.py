@@ -18,6 +18,7 @@ from planner.perf.device import (
     device_from_cpu,
     device_from_gpu,
     device_from_system,
+    populated_channels,
     with_link,
 )
 from planner.perf.estimate import Estimate, estimate, estimate_placement, tiers_of
@@ -87,6 +88,7 @@ __all__ = [
     "pcie_gbs",
     "peak_tflops",
     "per_token_overhead_s",
+    "populated_channels",
     "prefill_seconds",
     "prefill_terms",
     "prompt_flops",

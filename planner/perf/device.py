@@ -255,14 +255,35 @@ def device_from_system(system: System, memory_gb: float | None = None) -> Device
     )
 
 
-def device_from_cpu(cpu: Cpu, ram_gb: float, sockets: int = 1) -> Device:
-    """The CPU side of a host: all sockets' theoretical memory bandwidth and vector FP32 compute.
+def populated_channels(board_channels: int, cpu: Cpu, sockets: int, dimms: int) -> int:
+    """Channels a host reads through: those the board wires, the CPUs drive and the DIMMs fill."""
+    return max(1, min(board_channels, cpu.memory_channels * sockets, dimms))
+
+
+def populated_share(cpu: Cpu, sockets: int, channels: int | None, speed_mts: int | None) -> float:
+    """The share of the CPUs' rated memory bandwidth a board and its DIMMs give them: the channels both
+    wire and populate (a 12-channel EPYC on an 8-channel board, or with 4 DIMMs, reads through those),
+    at the slower of the CPU's and the DIMMs' speeds."""
+    share = 1.0
+    if channels is not None:
+        share *= min(1.0, max(1, channels) / (cpu.memory_channels * sockets))
+    if speed_mts is not None:
+        share *= min(1.0, speed_mts / cpu.memory_speed_mts)
+    return share
+
+
+def device_from_cpu(
+    cpu: Cpu, ram_gb: float, sockets: int = 1, channels: int | None = None, speed_mts: int | None = None
+) -> Device:
+    """The CPU side of a host: the memory bandwidth its populated channels give (all of the CPUs' rated
+    bandwidth when the board and DIMMs are not given) and vector FP32 compute.
 
     What the cores can actually pull through their dies and across sockets is decided in perf.cpu.
     """
     if sockets < 1 or sockets > cpu.max_sockets:
         raise ValueError(f"{cpu.id} runs in 1..{cpu.max_sockets} sockets, not {sockets}")
     flops = cpu.fp32_tflops * sockets
+    populated = min(cpu.memory_channels, -(-(channels or 0) // sockets)) if channels else cpu.memory_channels
     return Device(
         id=cpu.id if sockets == 1 else f"{cpu.id}x{sockets}",
         name=cpu.name if sockets == 1 else f"{sockets}x {cpu.name}",
@@ -270,7 +291,7 @@ def device_from_cpu(cpu: Cpu, ram_gb: float, sockets: int = 1) -> Device:
         vendor=cpu.vendor,
         architecture=cpu.architecture,
         memory_gb=ram_gb,
-        bandwidth_gbs=cpu.memory_bandwidth_gbs * sockets,
+        bandwidth_gbs=cpu.memory_bandwidth_gbs * sockets * populated_share(cpu, sockets, channels, speed_mts),
         # CPUs run matrix work at their vector FP32 rate (llama.cpp dequantises to F32 / int8 dot).
         fp16_tflops=flops,
         fp16_basis="shader-fp32",
@@ -289,7 +310,7 @@ def device_from_cpu(cpu: Cpu, ram_gb: float, sockets: int = 1) -> Device:
         cores=cpu.cores * sockets,
         ccds=cpu.ccds,
         sockets=sockets,
-        memory_channels=cpu.memory_channels,
+        memory_channels=populated,
         simd=tuple(cpu.simd),
     )
 

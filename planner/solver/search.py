@@ -11,7 +11,7 @@ from planner.model import BuildModel, build_model
 from planner.schema.build import Build
 from planner.solver.engine import Budget
 from planner.solver.extract import extract_build
-from planner.solver.objectives import values_of
+from planner.solver.objectives import EXPR, at_least_as_good, objective_expr, values_of
 
 
 @dataclass
@@ -38,6 +38,9 @@ class PartSearch:
     gap: float | None = None
     stop: str = ""  # why `next` found nothing: infeasible | limit
     hint: list[int] = field(default_factory=list)
+    # The first objective's value of the best build another part found: this part's first search looks
+    # only at builds at least as good (exact for the best build; none found means none as good here).
+    bound: int | None = None
 
     def model(self) -> BuildModel:
         bm = build_model(self.part.inst, self.split)
@@ -50,7 +53,10 @@ class PartSearch:
         from planner.solver.warm import warm_start
 
         bm = self.model()
-        warm = warm_start(bm, self.objectives[0], self.budget)
+        first = self.objectives[0]
+        if self.bound is not None and EXPR[first] in bm.exprs:
+            bm.m.Add(at_least_as_good(objective_expr(bm, first), first, self.bound))
+        warm = warm_start(bm, first, self.budget)
         found = self._lex(bm)
         if found is None and warm is not None:
             # Stopped before the full search found a build: the warm start's is valid here too.

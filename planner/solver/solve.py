@@ -163,8 +163,16 @@ def solve(
         # The experts search first: it is small (one card), so a search cut short by the effort or the
         # clock still has its build; the list order still settles ties (layer split before it).
         pending: list[Found | None] = [None] * len(searches)
+        best: Found | None = None
         for k in sorted(range(len(searches)), key=lambda k: searches[k].split != "experts"):
-            pending[k] = searches[k].first()
+            if top == 1 and best is not None:
+                # Only the best is wanted: a later part looks only at builds at least as good on the
+                # first objective. One that cannot match it is proven so, often far faster than its own
+                # optimum; the answer is unchanged (ties are kept and settled below).
+                searches[k].bound = best.values.get(objectives[0])
+            pending[k] = f = searches[k].first()
+            if f is not None and (best is None or sort_key(f.values, objectives) < sort_key(best.values, objectives)):
+                best = f
         out = _first_outcome(searches, pending)
         while len(out.builds) < top:
             live = [k for k, f in enumerate(pending) if f is not None]

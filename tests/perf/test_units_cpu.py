@@ -7,7 +7,7 @@ from dataclasses import replace
 import pytest
 from perf_fixtures import gpu, quant
 
-from planner.perf import Device, Workload, device_from_cpu, estimate
+from planner.perf import Device, Workload, device_from_cpu, estimate, populated_channels
 from planner.perf.cpu import socket_bandwidth_gbs
 from planner.schema import Cpu, Llm, Quant
 
@@ -109,3 +109,22 @@ def _model_7b() -> Llm:
     from perf_fixtures import llm
 
     return llm()
+
+
+def test_a_host_reads_through_the_channels_its_board_wires_and_its_dimms_fill() -> None:
+    # A 12-channel DDR5-6000 EPYC (Turin class, 12 CCDs so the dies do not cap it) on an 8-channel board,
+    # or with 4 DIMMs, or with DDR5-4800 DIMMs: the bandwidth follows the channels filled and their speed.
+    turin = _cpu("turin-12", "zen5", 32, 12, 6000, ccds=12).model_copy(update={"memory_type": "ddr5"})
+    full = device_from_cpu(turin, 384)
+    assert populated_channels(8, turin, 1, 8) == 8 and populated_channels(12, turin, 1, 4) == 4
+    assert populated_channels(24, turin, 2, 24) == 24 and populated_channels(12, turin, 1, 24) == 12
+    eight = device_from_cpu(turin, 256, channels=populated_channels(8, turin, 1, 8), speed_mts=6000)
+    four = device_from_cpu(turin, 128, channels=populated_channels(12, turin, 1, 4), speed_mts=6000)
+    slow = device_from_cpu(turin, 384, channels=12, speed_mts=4800)
+    assert full.bandwidth_gbs == pytest.approx(576)
+    assert eight.bandwidth_gbs == pytest.approx(576 * 8 / 12)
+    assert four.bandwidth_gbs == pytest.approx(576 * 4 / 12)
+    assert slow.bandwidth_gbs == pytest.approx(576 * 4800 / 6000)
+    model = _model_7b()
+    tps = [estimate([], Workload(model, quant("q4-0", 4.54)), host=h).decode_tokens_per_s for h in (full, eight)]
+    assert tps[0] and tps[1] and tps[1] < tps[0]  # slower (a 7B on 32 cores is partly bound by its threads)
