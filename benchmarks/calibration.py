@@ -202,7 +202,8 @@ def make_row(raw: dict[str, str]) -> Row | str:
     if kind == "prompt" and devices and devices[0].matrix_tflops <= 0:
         return "no TFLOP/s figure"
     runtime = key.split("/")[1] if key and backend == "llama.cpp" else settings.runtime
-    if devices and devices[0].vendor_key == "nvidia":
+    if devices and devices[0].vendor_key == "nvidia" and runtime != "vulkan":
+        # NVIDIA cards run CUDA unless the row says Vulkan (the Vulkan scoreboard's GeForce rows).
         runtime = "cuda"
     if backend not in ("llama.cpp", "ik_llama.cpp"):
         runtime = None

@@ -43,6 +43,9 @@ EFFECT_LEVELS: dict[str, tuple[str, ...]] = {
 RUNTIME_SIGMA = 1.0  # a runtime scales its fallback's value freely where its rows say so (log std)
 MIN_DEVICES = 2  # an effect needs this many distinct devices, so one card cannot set its family's value
 EFFECT_SIGMA = 0.2  # an effect moves its parameter by ~20 % before its prior resists (log std)
+# Except the GPU units a prompt kernel runs on: the shader path against the FP32 rate and the tensor
+# path against the matrix peak are different bases (~100 % vs ~40 %), a first-order difference.
+WIDE_EFFECTS = {("compute", "units", "shader"): 1.0, ("compute", "units", "tensor"): 1.0}
 ROW_SIGMA = 0.1  # typical log error of one measured row (run-to-run, build and setup differences)
 HUBER = 0.1  # log-error beyond which a row's weight falls off: robust to odd setups (VMs, PR branches)
 
@@ -203,7 +206,7 @@ def _priors(index: Index) -> tuple[np.ndarray, np.ndarray]:
             mean[i] = math.log(prior_value(k.name))
             sigma = prior_sigma(k.name)
         else:
-            sigma = RUNTIME_SIGMA if k.level is None else EFFECT_SIGMA
+            sigma = RUNTIME_SIGMA if k.level is None else WIDE_EFFECTS.get((k.name, k.level, k.value), EFFECT_SIGMA)
         strength[i] = (ROW_SIGMA / sigma) ** 2
     return mean, strength
 

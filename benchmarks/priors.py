@@ -105,10 +105,15 @@ def base_constants() -> dict[str, Any]:
         },
         "weights": {
             "moe_dense_bits_min": 8.5,
+            "moe_dense_bits_min_kquant": 5.0,
             "basis": (
-                "prior from file sizes: MoE files quantise the experts and keep attention, router, shared experts "
-                "and embeddings at >= 8 bits (ggml-org gpt-oss-120b GGUF: 59.02 GiB = MXFP4 experts at 4.25 bpw + "
-                "~2.5 GB of Q8_0 for the other ~2.2 B parameters)"
+                "prior from file sizes: MXFP4 MoE files quantise only the experts and keep attention, router, "
+                "shared experts and embeddings at >= 8 bits (ggml-org gpt-oss-120b GGUF: 59.02 GiB = MXFP4 experts "
+                "at 4.25 bpw + ~2.5 GB of Q8_0 for the other ~2.2 B parameters); K-, legacy and IQ-quant MoE files "
+                "keep them at 4-6 bits (the catalogue's unsloth dynamic MoE quants: 'attention, shared expert, "
+                "dense layers and output at 4-6 bit'; llama.cpp's mixes raise attn_v / attn_output / ffn_down to "
+                "Q5_K-Q6_K), so below 5 bits their dense part is taken at 5. Community mixes with Q8_0 attention "
+                "(ik_llama.cpp threads) are under-read by this"
             ),
         },
         "memory": {

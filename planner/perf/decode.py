@@ -11,6 +11,7 @@ from planner.perf.cpu import stream_bandwidth_gbs, sync_width
 from planner.perf.device import Device
 from planner.perf.links import link_gbs
 from planner.perf.memory import kv_cache_bytes, touched_expert_share, weight_split
+from planner.perf.peaks import matrix_peak_tflops
 from planner.perf.placement import Placement, Share, place
 from planner.perf.prefill import attention_flops_per_token, matmul_flops_per_token
 from planner.perf.runtime import choose_runtime
@@ -32,7 +33,7 @@ def share_terms(
     )
     kv = kv_cache_bytes(model, workload.kv_dtype, context) * share.kv * tokens
     memory = [Term(weights / bw, factors, ctx, index, "weights")]
-    peak = d.matrix_tflops * 1e12 or float("inf")  # unpublished peak: decode stays memory-bound
+    peak = matrix_peak_tflops(d, share.runtime.key) * 1e12 or float("inf")  # unpublished peak: decode stays memory-bound
     compute = [
         Term(
             tokens * matmul_flops_per_token(model) * share.layers_share / peak, (("compute", -1),), ctx, index

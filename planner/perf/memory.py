@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from planner.perf.constants import section
 from planner.perf.device import Device
+from planner.perf.terms import quant_class
 from planner.perf.workload import KV_DTYPE_BYTES, Workload
 from planner.schema.llm import Llm, Quant
 
@@ -65,19 +66,31 @@ class WeightSplit:
 
 
 @functools.lru_cache(maxsize=1024)
+def dense_bits_floor(quant: Quant) -> float:
+    """Bits below which an MoE file does not take its attention and shared parts: MXFP4's Q8_0 rest,
+    a GGUF K/IQ mix's 4-6 bit tensors; GPTQ, AWQ, EXL2 and MLX quantise every linear layer alike."""
+    weights = section("weights")
+    if quant_class(quant) == "mxfp4":
+        return float(weights["moe_dense_bits_min"])
+    if quant.family == "gguf":
+        return float(weights.get("moe_dense_bits_min_kquant", weights["moe_dense_bits_min"]))
+    return 0.0
+
+
 def weight_split(model: Llm, quant: Quant) -> WeightSplit:
     """Split the file's bytes into dense, expert and embedding parts.
 
-    MoE releases quantise the experts and keep attention, shared experts and embeddings wider
-    (gpt-oss GGUF: MXFP4 experts, Q8_0 the rest), so below `moe_dense_bits_min` the dense part is
-    taken at that width and the experts get the rest of the file's bits.
+    MoE releases quantise the experts hardest and keep attention, shared experts and embeddings wider:
+    MXFP4 is an experts-only format (gpt-oss GGUF: MXFP4 experts, Q8_0 the rest), K- and IQ-quant
+    MoE files keep them at 4-6 bits. Below the format's floor the dense part is taken at the floor and
+    the experts get the rest of the file's bits.
     """
     experts = expert_params_b(model)
     emb = model.embedding_params_b
     dense = max(model.params_b - experts - emb, 0.0)
     bits = quant.bits_per_weight
     dense_bits = expert_bits = bits
-    floor = float(section("weights")["moe_dense_bits_min"])
+    floor = dense_bits_floor(quant)
     if experts > 0 and bits < floor:
         dense_bits = floor
         expert_bits = max(1.0, (model.params_b * bits - (dense + emb) * floor) / experts)

@@ -11,6 +11,7 @@ from planner.perf.cpu import stream_bandwidth_gbs, sync_width
 from planner.perf.device import Device
 from planner.perf.links import link_gbs, pcie_line_gbs
 from planner.perf.memory import touched_expert_share, weight_split
+from planner.perf.peaks import matrix_peak_tflops
 from planner.perf.placement import Placement, Share
 from planner.perf.runtime import choose_runtime
 from planner.perf.terms import Term, bandwidth_factors, make_ctx, share_ctx, total
@@ -47,15 +48,17 @@ def prompt_flops(model: Llm, prompt: int, depth: int = 0) -> float:
     return prompt * (matmul_flops_per_token(model) + attention_flops_per_token(model, int(middle)))
 
 
-def peak_tflops(device: Device) -> float:
-    """The matrix peak prompt kernels scale with (FP32 rate where FP16 is crippled or absent)."""
-    return device.matrix_tflops
+def peak_tflops(device: Device, runtime: str | None = None) -> float:
+    """The matrix peak prompt kernels scale with: the units the runtime drives (perf.peaks); with no
+    runtime given, the device's own matrix peak."""
+    return device.matrix_tflops if runtime is None else matrix_peak_tflops(device, runtime)
 
 
 def effective_tflops(device: Device, backend: str, runtime: str | None = None) -> float:
     """Achieved TFLOP/s for prompt-sized matrix work with this backend on this device (any quant)."""
-    ctx = make_ctx(choose_runtime(device, backend, runtime).key, device, None, True)
-    return device.matrix_tflops / Term(1.0, (("compute", -1),), ctx).coefficient()
+    key = choose_runtime(device, backend, runtime).key
+    ctx = make_ctx(key, device, None, True)
+    return matrix_peak_tflops(device, key) / Term(1.0, (("compute", -1),), ctx).coefficient()
 
 
 def share_prefill_terms(
@@ -67,7 +70,7 @@ def share_prefill_terms(
     mainline llama.cpp); `run` the share of layers whose kernels this device launches.
     """
     model, d = workload.model, share.device
-    peak = compute_on.device.matrix_tflops * 1e12
+    peak = matrix_peak_tflops(compute_on.device, compute_on.runtime.key) * 1e12
     ctx = share_ctx(share, workload, mode)
     cctx = share_ctx(compute_on, workload, mode)
     mm = workload.prompt * matmul_flops_per_token(model) * share.layers_share

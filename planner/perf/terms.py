@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 from planner.perf.constants import derived_cache, param
 from planner.perf.device import Device
+from planner.perf.peaks import matrix_path
 from planner.schema.llm import Quant
 
 if TYPE_CHECKING:
@@ -59,7 +60,9 @@ def make_ctx(runtime: str, device: Device, quant: Quant | None, flash: bool, spl
         ("family", device.family),
         ("memory", device.memory_kind),
         ("vendor", device.vendor_key),
-        ("units", device.units),
+        # The units the runtime's kernels drive (a tensor card under a Vulkan driver without
+        # cooperative matrices runs on its shaders): the matrix-peak share differs by path.
+        ("units", matrix_path(device, runtime)),
         ("fa", "on" if flash else "off"),
         ("split", split),
     ]

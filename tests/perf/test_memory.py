@@ -103,3 +103,23 @@ def test_unified_system_uses_its_gpu_share() -> None:
         [device], Workload(llm(params_b=70.0, active_params_b=70.0, layers=80), quant("q4-0", 4.54))
     )
     assert got.fits and got.runtimes == ("llama.cpp/metal",)
+
+
+def test_moe_dense_part_width_follows_the_format() -> None:
+    """MXFP4 keeps everything but the experts at Q8_0; a K-quant MoE file keeps them at 4-6 bits."""
+    from planner.perf.memory import expert_params_b, weight_split
+    from planner.schema.llm import Moe
+
+    moe = llm(params_b=30.5, active_params_b=3.3, embedding_params_b=0.311, layers=48, hidden_size=2048,
+              moe=Moe(experts=128, experts_per_token=8))
+    dense = moe.params_b - expert_params_b(moe) - moe.embedding_params_b
+    k4 = weight_split(moe, quant("q4-k-m", 4.8))
+    mx = weight_split(moe, quant("mxfp4", 4.25))
+    # Both files hold every byte of the model; only how the bytes divide between the parts differs.
+    for split, bits in ((k4, 4.8), (mx, 4.25)):
+        assert split.dense + split.experts + split.embedding == pytest.approx(moe.params_b * bits / 8 * 1e9)
+    assert k4.dense == pytest.approx(dense * 5.0 / 8 * 1e9)
+    assert mx.dense == pytest.approx(dense * 8.5 / 8 * 1e9)
+    # A file at or above the floor is read at its own average width.
+    q8 = weight_split(moe, quant("q8-0", 8.5))
+    assert q8.dense == pytest.approx(dense * 8.5 / 8 * 1e9)
