@@ -172,10 +172,14 @@ def candidates(problem: Problem, params: Any, top: int = 1) -> Candidates:
     from planner.solver.systems import best_systems
 
     inst = resolve(problem.catalog, problem.request, problem.rules)
-    outcome = solve(inst, params, top=top)
-    builds = [(b, v) for b, v in zip(outcome.builds, outcome.values, strict=True)]
     systems = best_systems(inst, problem)
-    ranked = _rank(builds + systems, stages(problem.request.objectives()))[:top]
+    objectives = stages(problem.request.objectives())
+    # The best whole system bounds the search for the best build: only builds at least as good on the
+    # first objective are searched (a proof that none is comes far faster than an optimum).
+    rival = _rank(systems, objectives)[0][1] if systems and top == 1 else None
+    outcome = solve(inst, params, top=top, rival=rival)
+    builds = [(b, v) for b, v in zip(outcome.builds, outcome.values, strict=True)]
+    ranked = _rank(builds + systems, objectives)[:top]
     status = outcome.status
     if not outcome.builds and ranked:
         # Systems are enumerated exhaustively: with the solver's proof of no other build, the best is proven.

@@ -257,7 +257,7 @@ def test_unwritable_folder_exits_1_before_solving(capsys, tmp_path, monkeypatch)
 def _fake_outcome(monkeypatch, **fields):
     import planner.solver.solve as solver
 
-    def fake(inst, params=None, top=1, split=None):
+    def fake(inst, params=None, top=1, split=None, rival=None):
         out = solver.Outcome(fields.pop("status", "unknown"), seconds=0.1)
         for k, v in fields.items():
             setattr(out, k, v)

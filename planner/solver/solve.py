@@ -142,12 +142,15 @@ def solve(
     top: int = 1,
     split: str | None = None,
     budget: Budget | None = None,
+    rival: dict[str, int] | None = None,
 ) -> Outcome:
     """Best build, and up to `top - 1` alternatives that differ from every earlier one in GPUs or board.
 
     The instance is searched in disjoint parts (planner.instance.decompose) and, where the workload
     may split tensor-parallel, per split; the best of their optima is the optimum, and each next
-    alternative is the best next build over all parts.
+    alternative is the best next build over all parts. `rival`: the objective values of a build found
+    elsewhere (a whole system); with top 1 only builds at least as good on the first objective are
+    searched, and "infeasible" then means none is.
     """
     own = budget is None
     budget = budget or Budget(params)
@@ -163,16 +166,16 @@ def solve(
         # The experts search first: it is small (one card), so a search cut short by the effort or the
         # clock still has its build; the list order still settles ties (layer split before it).
         pending: list[Found | None] = [None] * len(searches)
-        best: Found | None = None
+        best = rival if top == 1 else None
         for k in sorted(range(len(searches)), key=lambda k: searches[k].split != "experts"):
             if top == 1 and best is not None:
                 # Only the best is wanted: a later part looks only at builds at least as good on the
                 # first objective. One that cannot match it is proven so, often far faster than its own
                 # optimum; the answer is unchanged (ties are kept and settled below).
-                searches[k].bound = best.values.get(objectives[0])
+                searches[k].bound = best.get(objectives[0])
             pending[k] = f = searches[k].first()
-            if f is not None and (best is None or sort_key(f.values, objectives) < sort_key(best.values, objectives)):
-                best = f
+            if f is not None and (best is None or sort_key(f.values, objectives) < sort_key(best, objectives)):
+                best = f.values
         out = _first_outcome(searches, pending)
         while len(out.builds) < top:
             live = [k for k, f in enumerate(pending) if f is not None]
