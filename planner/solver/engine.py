@@ -191,7 +191,8 @@ def _unclaim(budget: Budget | None) -> None:
     global _saved, _stopped
     if budget is not None and budget in _open:
         _open.remove(budget)
-    if _scopes == 0 and not _open and _saved is not None:
+    main = threading.current_thread() is threading.main_thread()
+    if _scopes == 0 and not _open and _saved is not None and main:
         signal.signal(signal.SIGINT, _saved)
         _saved = None
         _stopped = False
