@@ -74,6 +74,16 @@ def test_every_answer_runs_on_one_maintained_stack(name):
             assert_one_sound_stack(build)
 
 
+def test_a_build_of_nvidia_cards_runs_cuda():
+    # The calibrated Vulkan-over-CUDA decode gap on NVIDIA cards (7-12 %) is within the cross-source error:
+    # without software.runtimes, an all-NVIDIA build keeps CUDA (quiet-70b drew three RTX 5080 on Vulkan).
+    for name in ("quiet-70b", "most-vram-1000"):
+        for build in builds(name):
+            cards = gpus(build)
+            if cards and all(g.vendor == "NVIDIA" for g in cards):
+                assert build.stack is not None and build.stack.runtime == "cuda", name
+
+
 @pytest.mark.xfail(
     strict=True,
     reason="throughput model: two RX 7900 XTX on llama.cpp Vulkan ($2,130) are predicted 19.7 / 16.2 tok/s "
