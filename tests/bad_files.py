@@ -12,10 +12,11 @@ REQ = {"request.yaml": REQUEST.encode()}
 # Long enough that a signal or a short limit lands mid-search (eight GPUs on two circuits).
 SLOW = "budget_usd: 10000\nworkload: {model: llama-3-3-70b}\nsite: {circuits: [{volts: 120, amps: 20, count: 2}]}\n"
 # A solve that searches well past the 25 s at which the Ctrl-C cases press it (about 2 minutes on 2 cores:
-# DeepSeek-R1 with layers offloaded over up to eight cards), with a build found early on.
+# the three best DeepSeek-R1 builds with layers offloaded over up to eight cards, no whole system), with a
+# build found early on.
 LONG_SOLVE = (
     "budget_usd: 10000\nworkload: {model: deepseek-r1, quant: ud-q2-k-xl, context: 8192, offload: true}\n"
-    "objective: [decode, cost]\nsite: {circuits: [{volts: 120, amps: 15}]}\n"
+    "objective: [decode, cost]\nrequire: {systems: false}\nsite: {circuits: [{volts: 120, amps: 15}]}\n"
 )
 
 
@@ -424,7 +425,7 @@ def outputs() -> list[Case]:
 def signals_and_limits() -> list[Case]:
     slow = {"request.yaml": SLOW.encode()}
     long = {"request.yaml": LONG_SOLVE.encode()}
-    solve = ["solve", "{dir}/request.yaml", "--time-limit", "300"]
+    solve = ["solve", "{dir}/request.yaml", "--top", "3", "--time-limit", "300"]
     return [
         Case(
             "signals",
@@ -447,7 +448,7 @@ def signals_and_limits() -> list[Case]:
         Case(
             "signals",
             "ctrl-c-during-frontier",
-            slow,
+            long,
             ["frontier", "{dir}/request.yaml", "--time-limit", "90"],
             "interrupted",
             setup="sigint",
