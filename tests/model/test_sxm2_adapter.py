@@ -45,16 +45,19 @@ def test_without_a_fitting_adapter_the_card_is_not_built():
         assert not build.accessories
 
 
+def cheapest_build(entries):
+    """The cheapest build with a card from these entries, checked by the checker."""
+    out = solve_checked(
+        make_catalog([*base_parts(), *entries]), request(objective="cost", require={"min_gpus": 1}), rules()
+    )
+    return out.builds[0]
+
+
 def test_the_adapter_is_paid_for_within_the_budget():
     # Only the adapter's price tells these two apart: the cheaper total wins under a cost objective.
     cheap_card = [sxm("dear-board", usd=10), board_for("dear-board", usd=500)]
     dear_card = [sxm("cheap-board", usd=100), accessory("carrier-b", usd=5, kind=ADAPTER, fits=("cheap-board",))]
-    out = solve_checked(
-        make_catalog([*base_parts(), *cheap_card, *dear_card]),
-        request(objective="cost", require={"min_gpus": 1}),
-        rules(),
-    )
-    build = out.builds[0]
+    build = cheapest_build([*cheap_card, *dear_card])
     assert [g.id for g in build.gpus] == ["cheap-board"]
     assert ids(build, "accessories") == [("carrier-b", 1)]
 
@@ -63,12 +66,7 @@ def test_a_cheaper_shroud_makes_a_dearer_passive_card_the_cheaper_build():
     # The same kind of accessory question for shrouds: dominance must not drop a card for its own price alone.
     cheap_card = [gpu("p-dear-shroud", usd=10, cooling="passive"), accessory("s-a", usd=500, fits=("p-dear-shroud",))]
     dear_card = [gpu("p-cheap-shroud", usd=100, cooling="passive"), accessory("s-b", usd=5, fits=("p-cheap-shroud",))]
-    out = solve_checked(
-        make_catalog([*base_parts(), *cheap_card, *dear_card]),
-        request(objective="cost", require={"min_gpus": 1}),
-        rules(),
-    )
-    build = out.builds[0]
+    build = cheapest_build([*cheap_card, *dear_card])
     assert [g.id for g in build.gpus] == ["p-cheap-shroud"]
     assert ids(build, "accessories") == [("s-b", 1)]
 
