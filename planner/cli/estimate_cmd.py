@@ -23,7 +23,18 @@ from planner.cli.common import (
     load,
     note,
 )
-from planner.cli.machine import CpuOpt, GpuOpt, RaisedOpt, RamOpt, SystemOpt, given_hardware
+from planner.cli.machine import (
+    BACKENDS,
+    BackendOpt,
+    CpuOpt,
+    GpuOpt,
+    RaisedOpt,
+    RamOpt,
+    SystemOpt,
+    choice_problems,
+    given_hardware,
+    range_problems,
+)
 from planner.cli.machine import flag_problem as _flag_problem
 from planner.data.load import InputError, Problem
 
@@ -51,9 +62,7 @@ def estimate(
         int | None, typer.Option("--context", help="Context to fit (default prompt + generate).")
     ] = None,
     split: Annotated[str, typer.Option("--split", help="layer | tensor | auto.")] = "auto",
-    backend: Annotated[
-        str, typer.Option("--backend", help="llama.cpp | vllm | exllamav2 | mlx.")
-    ] = "llama.cpp",
+    backend: BackendOpt = "llama.cpp",
     offload: Annotated[
         str, typer.Option("--offload", help="auto | none | layers | experts (with --cpu).")
     ] = "auto",
@@ -74,30 +83,23 @@ def estimate(
     from planner.api import estimate_result
     from planner.report.terminal import print_estimate
 
-    problems = []
     # The same ranges as a request's workload (planner.schema.request.Workload) and a board's RAM.
-    for flag, value, low, high in (
-        ("--prompt", prompt, 0, 10_000_000),
-        ("--generate", generate, 0, 1_000_000),
-        ("--batch", batch, 1, 4096),
-        ("--context", context, 1, 10_000_000),
-        ("--ram-gb", ram_gb, 1, 65_536),
-    ):
-        if value is None or low <= value <= high:
-            continue
-        what = "is below" if value < low else ("is above" if value > high else "is not a number")
-        bound = f" {low}" if value < low else (f" {high:,}" if value > high else "")
-        problems.append(_flag_problem(flag, f"{value} {what}{bound}", f"give a value from {low} to {high:,}"))
-    choices: tuple[tuple[str, str, tuple[str, ...]], ...] = (
-        ("--split", split, ("layer", "tensor", "auto")),
-        ("--backend", backend, ("llama.cpp", "vllm", "exllamav2", "mlx")),
-        ("--offload", offload, ("auto", "none", "layers", "experts")),
+    problems = range_problems(
+        [
+            ("--prompt", prompt, 0, 10_000_000),
+            ("--generate", generate, 0, 1_000_000),
+            ("--batch", batch, 1, 4096),
+            ("--context", context, 1, 10_000_000),
+            ("--ram-gb", ram_gb, 1, 65_536),
+        ]
     )
-    for flag, choice, allowed in choices:
-        if choice not in allowed:
-            problems.append(
-                _flag_problem(flag, f"unknown value {choice!r}", f"use one of {', '.join(allowed)}")
-            )
+    problems += choice_problems(
+        [
+            ("--split", split, ("layer", "tensor", "auto")),
+            ("--backend", backend, BACKENDS),
+            ("--offload", offload, ("auto", "none", "layers", "experts")),
+        ]
+    )
     if system and (gpu or cpu):
         problems.append(
             _flag_problem("--system", "a whole system takes no --gpu or --cpu", "give one or the other")

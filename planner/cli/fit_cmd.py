@@ -12,9 +12,17 @@ from typing import Annotated, Any
 import typer
 
 from planner.cli.common import EXIT_INFEASIBLE, CatalogOpt, Infeasible, JsonOpt, PricesOpt, emit_json, note
-from planner.cli.machine import CpuOpt, GpuOpt, RaisedOpt, RamOpt, SystemOpt
-
-BACKENDS = ("llama.cpp", "vllm", "exllamav2", "mlx")
+from planner.cli.machine import (
+    BACKENDS,
+    BackendOpt,
+    CpuOpt,
+    GpuOpt,
+    RaisedOpt,
+    RamOpt,
+    SystemOpt,
+    choice_problems,
+    range_problems,
+)
 
 
 def _problem(flag: str, message: str, hint: str = "") -> Any:
@@ -33,9 +41,7 @@ def fit(
     cpu: CpuOpt = None,
     ram_gb: RamOpt = None,
     raised_wired_limit: RaisedOpt = False,
-    backend: Annotated[
-        str, typer.Option("--backend", help="llama.cpp | vllm | exllamav2 | mlx.")
-    ] = "llama.cpp",
+    backend: BackendOpt = "llama.cpp",
     context: Annotated[
         int | None,
         typer.Option(
@@ -132,25 +138,10 @@ def _flag_problems(
         out.append(_problem("--ram-gb", "system RAM needs --cpu", "add --cpu ID"))
     if raised and not system:
         out.append(_problem("--raised-wired-limit", "applies to a --system only", "add --system ID"))
-    if backend not in BACKENDS:
-        from planner.data.problems import nearest, one_of, short
-
-        out.append(
-            _problem(
-                "--backend",
-                f"unknown backend {short(backend)}",
-                nearest(backend, BACKENDS) or f"use one of {one_of(BACKENDS)}",
-            )
-        )
-    for flag, value, low, high in (
-        ("--context", context, 1, 10_000_000),
-        ("--ram-gb", ram_gb, 1, 65_536),
-        ("--min-tps", min_tps, 0, 100_000),
-    ):
-        if value is not None and not low <= value <= high:
-            out.append(
-                _problem(flag, f"{value:g} is not within {low}-{high:,}", "give a value in that range")
-            )
+    out += choice_problems([("--backend", backend, BACKENDS)])
+    out += range_problems(
+        [("--context", context, 1, 10_000_000), ("--ram-gb", ram_gb, 1, 65_536), ("--min-tps", min_tps, 0, 100_000)]
+    )
     return out
 
 

@@ -32,10 +32,36 @@ RaisedOpt = Annotated[
 ]
 CpuOpt = Annotated[str | None, typer.Option("--cpu", help="CPU id: CPU-only, or the host for offload.")]
 RamOpt = Annotated[float | None, typer.Option("--ram-gb", help="System RAM with --cpu, GB.")]
+BACKENDS = ("llama.cpp", "vllm", "exllamav2", "mlx")
+BackendOpt = Annotated[str, typer.Option("--backend", help="llama.cpp | vllm | exllamav2 | mlx.")]
 
 
 def flag_problem(flag: str, message: str, hint: str = "") -> Problem:
     return Problem("command line", None, flag, message, hint)
+
+
+def range_problems(flags: Sequence[tuple[str, float | None, float, float]]) -> list[Problem]:
+    """Numeric flags outside their range, each given as (flag, value or None, low, high)."""
+    out = []
+    for flag, value, low, high in flags:
+        if value is None or low <= value <= high:
+            continue
+        what = "is below" if value < low else ("is above" if value > high else "is not a number")
+        bound = f" {low}" if value < low else (f" {high:,}" if value > high else "")
+        message = f"{value:g} {what}{bound}, not within {low}-{high:,}"
+        out.append(flag_problem(flag, message, f"give a value from {low} to {high:,}"))
+    return out
+
+
+def choice_problems(choices: Sequence[tuple[str, str, Sequence[str]]]) -> list[Problem]:
+    """Flags whose value is not one of those allowed, each given as (flag, value, allowed)."""
+    from planner.data.problems import nearest, short
+
+    return [
+        flag_problem(flag, f"unknown value {short(value)}", nearest(value, allowed) or f"use one of {', '.join(allowed)}")
+        for flag, value, allowed in choices
+        if value not in allowed
+    ]
 
 
 def parse_flag(
