@@ -283,7 +283,7 @@ def device_from_cpu(
     if sockets < 1 or sockets > cpu.max_sockets:
         raise ValueError(f"{cpu.id} runs in 1..{cpu.max_sockets} sockets, not {sockets}")
     flops = cpu.fp32_tflops * sockets
-    populated = min(cpu.memory_channels, -(-(channels or 0) // sockets)) if channels else cpu.memory_channels
+    per_socket = min(cpu.memory_channels, -(-channels // sockets)) if channels else cpu.memory_channels
     return Device(
         id=cpu.id if sockets == 1 else f"{cpu.id}x{sockets}",
         name=cpu.name if sockets == 1 else f"{sockets}x {cpu.name}",
@@ -310,7 +310,7 @@ def device_from_cpu(
         cores=cpu.cores * sockets,
         ccds=cpu.ccds,
         sockets=sockets,
-        memory_channels=populated,
+        memory_channels=per_socket,
         simd=tuple(cpu.simd),
     )
 
