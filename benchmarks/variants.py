@@ -56,7 +56,11 @@ def _gpu(data: dict[str, Any], k: int, rng: random.Random) -> None:
         for key in ("fp16_tflops", "fp32_tflops", "int8_tops"):
             if data.get(key):
                 data[key] = round(data[key] * boost, 2)
-        data["tdp_w"] = round(data["tdp_w"] * rng.choice([1.0, 1.05, 1.1]))
+        tdp = round(data["tdp_w"] * rng.choice([1.0, 1.05, 1.1]))
+        data["tdp_w"] = tdp
+        limits = data.get("power_limit_range")
+        if limits and limits.get("max_w", tdp) < tdp:
+            limits["max_w"] = tdp  # a factory-overclocked board's power ceiling is its own default
         power = data.setdefault("power", {})
         if power.get("pcie_8pin") and rng.random() < 0.5:
             power["pcie_8pin"] += 1
