@@ -121,13 +121,13 @@ def gpu_chips(gpu: Gpu, power_share: float = 1.0) -> list[perf.Device]:
     return [limited(d, power_share) for d in perf.device_from_gpu(gpu)]
 
 
-def gpu_coeff(gpu: Gpu, wl: perf.Workload, power_share: float = 1.0) -> LayerCoeff:
+def gpu_coeff(gpu: Gpu, wl: perf.Workload, power_share: float = 1.0, memo: Memo | None = None) -> LayerCoeff:
     """Coefficients of one card: its chips' layers add up, each chip runs its own layers."""
     chips = gpu_chips(gpu, power_share)
     cap, dec, pre, bat, problem = _per_layer(chips[0], wl)
     hop = 0
     if not problem:
-        h = hop_coeff(gpu, wl, power_share)
+        h = hop_coeff(gpu, wl, power_share, memo)
         hop = h.decode + h.decode_per_inv * inv_bandwidth(perf.pcie_gbs(chips[0])) // INV_SCALE
     return LayerCoeff(cap * len(chips), round(dec * NS), round(pre * NS), round(bat * NS), hop, problem)
 
@@ -199,7 +199,8 @@ def layout_times(
     dctx = decode_context(wl)
     dec = _timed(perf.step_terms(placement, wl, dctx, 1)[0], placement, "decode", edge)
     pre = _timed(perf.prefill_terms(placement, wl), placement, "prompt", edge) if wl.prompt else 0.0
-    bat = _timed(perf.step_terms(placement, wl, dctx, wl.batch)[0], placement, "decode", edge)
+    # A batch of one is the decode step itself (most requests): not worked out twice.
+    bat = dec if wl.batch == 1 else _timed(perf.step_terms(placement, wl, dctx, wl.batch)[0], placement, "decode", edge)
     return dec, pre, bat
 
 
@@ -225,9 +226,17 @@ class HopCoeff(NamedTuple):
     batch_per_inv: int
 
 
-def hop_coeff(gpu: Gpu, wl: perf.Workload, power_share: float = 1.0) -> HopCoeff:
+# Hops already worked out in one resolve, by (card, power share, runtime): a card's own coefficients and
+# its dearest hop over runtimes both need them (the workload is otherwise the same within a resolve).
+Memo = dict[tuple[str, float, str | None], "HopCoeff"]
+
+
+def hop_coeff(gpu: Gpu, wl: perf.Workload, power_share: float = 1.0, memo: Memo | None = None) -> HopCoeff:
     """What the throughput model charges for one more chip of this kind in a layer split, at the request's
     edge: three equal shares minus two, at the card's own link and a narrow one."""
+    key = (gpu.id, power_share, wl.runtime)
+    if memo is not None and key in memo:
+        return memo[key]
     chip = gpu_chips(gpu, power_share)[0]
     narrow = perf.with_link(chip, min(3, gpu.pcie_gen), 1, None)
 
@@ -236,16 +245,21 @@ def hop_coeff(gpu: Gpu, wl: perf.Workload, power_share: float = 1.0) -> HopCoeff
         return tuple(a - b for a, b in zip(three, two, strict=True))
 
     base, per_inv = _over_link(hop(chip), hop(narrow), perf.pcie_gbs(chip), perf.pcie_gbs(narrow), FS_PER_BYTE)
-    return HopCoeff(*(math.ceil(x * NS) for x in base), *(math.ceil(k * NS * INV_SCALE) for k in per_inv))
+    out = HopCoeff(*(math.ceil(x * NS) for x in base), *(math.ceil(k * NS * INV_SCALE) for k in per_inv))
+    if memo is not None:
+        memo[key] = out
+    return out
 
 
-def hop_coeffs(gpu: Gpu, wl: perf.Workload, power_share: float, runtimes: Any = ()) -> HopCoeff:
+def hop_coeffs(
+    gpu: Gpu, wl: perf.Workload, power_share: float, runtimes: Any = (), memo: Memo | None = None
+) -> HopCoeff:
     """The dearest hop of this card over the runtimes it may run on (a build picks one runtime; the
     model does not know which when it charges the hops, so it never charges less than the checker)."""
-    from dataclasses import replace
-
-    options = [hop_coeff(gpu, wl, power_share)]
-    options += [hop_coeff(gpu, replace(wl, runtime=api), power_share) for api in runtimes if api != wl.runtime]
+    options = [hop_coeff(gpu, wl, power_share, memo)]
+    options += [
+        hop_coeff(gpu, replace(wl, runtime=api), power_share, memo) for api in runtimes if api != wl.runtime
+    ]
     return HopCoeff(*(max(o[k] for o in options) for k in range(6)))
 
 

@@ -284,19 +284,20 @@ def resolve(catalog: Catalog, request: Request, rules: Rules, prune: bool = True
         from planner.instance.coeffs import gpu_coeff, hop_coeffs, perf_workload, tensor_coeffs
 
         workload = perf_workload(request.workload, catalog)
+        memo: dict = {}
         for g in gpus:
             # Coefficients per option: a card at a power limit is an option of its own.
             share = g.watts / g.entry.tdp_w
-            coeff[g.key] = gpu_coeff(g.entry, workload, share)
-            hops[g.key] = hop_coeffs(g.entry, workload, share, serves.get(g.id, {}))
+            coeff[g.key] = gpu_coeff(g.entry, workload, share, memo)
+            hops[g.key] = hop_coeffs(g.entry, workload, share, serves.get(g.id, {}), memo)
             native[g.id] = _native(g.entry, workload)
             rt_coeff[g.key] = {
                 api: coeff[g.key]
                 if api == native[g.id]
-                else gpu_coeff(g.entry, replace(workload, runtime=api), share)
+                else gpu_coeff(g.entry, replace(workload, runtime=api), share, memo)
                 for api in serves.get(g.id, {})
             }
-            if request.workload.split != "layer":
+            if "tensor" in request.workload.splits():
                 tensor[g.key] = tensor_coeffs(
                     g.entry, workload, request.require.max_gpus, bridge_gbs(bridges, g.entry), share
                 )

@@ -74,6 +74,13 @@ class Workload(Strict):
         """The context that must fit."""
         return self.context if self.context is not None else self.prompt + self.generate
 
+    def splits(self) -> tuple[str, ...]:
+        """The multi-GPU splits a build may run: llama.cpp's "auto" is layer split (its row split is
+        far from tensor parallelism on PCIe cards); other runtimes' "auto" is either."""
+        if self.split == "layer" or (self.split == "auto" and self.backend == "llama.cpp"):
+            return ("layer",)
+        return ("tensor",) if self.split == "tensor" else ("layer", "tensor")
+
 
 class Require(Strict):
     """Hard requirements on the build."""

@@ -241,11 +241,10 @@ def _fewer(searches: list[PartSearch], n: int, budget: Budget) -> str:
 
 def _splits(inst: Instance) -> list[str]:
     wl = inst.request.workload
-    if wl is None or wl.split == "layer" or (wl.split == "auto" and wl.backend == "llama.cpp"):
-        return ["layer", *_experts(inst)]
-    if wl.split == "tensor":
-        return ["tensor"]
-    return ["layer", "tensor", *_experts(inst)]
+    if wl is None:
+        return ["layer"]
+    splits = list(wl.splits())
+    return splits if splits == ["tensor"] else [*splits, *_experts(inst)]
 
 
 def _experts(inst: Instance) -> list[str]:
