@@ -149,3 +149,25 @@ def test_every_example_model_is_valid_without_integer_overflow():
         inst = resolve(problem.catalog, problem.request, problem.rules)
         for split in ("layer", "tensor"):
             assert build_model(inst, split).m.Validate() == "", (path.name, split)
+
+
+@pytest.mark.parametrize(
+    ("backend", "split", "splits"),
+    [
+        ("llama.cpp", "auto", ("layer",)),
+        ("llama.cpp", "layer", ("layer",)),
+        ("vllm", "auto", ("layer", "tensor")),
+        ("vllm", "tensor", ("tensor",)),
+    ],
+)
+def test_tensor_coefficients_only_where_the_request_may_split_tensor_parallel(backend, split, splits):
+    # llama.cpp's auto is layer split: working out tensor-parallel times for it cost a third of resolve,
+    # and let pruning keep options only the unused tensor search could want.
+    from planner.instance.resolve import resolve
+
+    quant = "awq-4bit-g128" if backend == "vllm" else "q4_0"
+    workload = {"model": "llama-2-7b", "quant": quant, "backend": backend, "split": split, "context": 2048}
+    cat = _catalog(SLOTS["fast"], gpu("card", usd=500))
+    inst = resolve(cat, request(workload=workload, require={"max_gpus": 2}), rules())
+    assert inst.request.workload.splits() == splits
+    assert bool(inst.tensor) == ("tensor" in splits)
