@@ -1,0 +1,62 @@
+"""Cards without a four-way int8 dot product: llama.cpp emulates dp4a, and decode pays for it."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+from perf_fixtures import gpu, llm, quant
+
+from planner.perf import Workload, estimate
+from planner.perf.decode import emulated_dot_ops
+from planner.perf.device import has_int8_dot
+
+# Tesla M40-like (Maxwell, sm_52): FP32 shaders only, 288 GB/s, no dp4a.
+M40 = gpu(
+    "M40", 288, 6.84, architecture="maxwell", fp16_basis="shader-fp32", fp32_tflops=6.84, int8_dot=False
+)
+
+
+@pytest.mark.parametrize(
+    ("arch", "cc", "gfx", "has"),
+    [
+        ("maxwell", "5.2", None, False),
+        ("pascal", "6.0", None, False),  # GP100 (Tesla P100) lacks dp4a
+        ("pascal", "6.1", None, True),
+        ("ampere", "8.6", None, True),
+        ("maxwell", None, None, False),  # no capability given: decided by the family
+        ("vega", None, "gfx900", False),
+        ("vega", None, "gfx906", True),
+        ("rdna1", None, "gfx1010", False),
+        ("rdna2", None, "gfx1030", True),
+        ("rdna3", None, "gfx1100", True),
+    ],
+)
+def test_which_cards_have_an_int8_dot_instruction(arch: str, cc: str | None, gfx: str | None, has: bool) -> None:
+    assert has_int8_dot(arch, cc, gfx) is has
+
+
+def _decode(device: object, quant_id: str, bits: float, runtime: str, batch: int = 1) -> float:
+    w = Workload(model=llm(), quant=quant(quant_id, bits), prompt=0, generate=128, runtime=runtime, batch=batch)
+    got = estimate([device], w)  # type: ignore[list-item]
+    assert got.decode_tokens_per_s is not None
+    return got.decode_tokens_per_s
+
+
+def test_emulated_dp4a_slows_quantised_decode_on_cuda() -> None:
+    with_dot = replace(M40, int8_dot=True)
+    slow, fast = _decode(M40, "q4-k-m", 4.85, "cuda"), _decode(with_dot, "q4-k-m", 4.85, "cuda")
+    # 3.75 extra instructions per weight at 3.4 T instructions/s: ~7 ms on a 6.7 B model, against
+    # ~25 ms of weight streaming at 288 GB/s.
+    assert 0.6 * fast < slow < 0.9 * fast
+
+
+def test_no_emulation_where_no_int8_dot_product_runs() -> None:
+    with_dot = replace(M40, int8_dot=True)
+    # F16 weights multiply in floating point; Vulkan's mat-vec dequantises to float.
+    assert _decode(M40, "f16", 16, "cuda") == pytest.approx(_decode(with_dot, "f16", 16, "cuda"))
+    assert _decode(M40, "q4-k-m", 4.85, "vulkan") == pytest.approx(_decode(with_dot, "q4-k-m", 4.85, "vulkan"))
+    assert emulated_dot_ops(M40, "llama.cpp/cuda", "k") > emulated_dot_ops(
+        gpu("MI25", 484, 24.6, vendor="AMD", architecture="vega", int8_dot=False), "llama.cpp/rocm", "k"
+    )
+    assert emulated_dot_ops(M40, "exllamav2/cuda", "gptq") == 0
