@@ -42,6 +42,28 @@ def emulated_dot_ops(device: Device, runtime_key: str, quant_kind: str) -> float
     return DP4A_EMULATION_OPS.get(device.vendor_key, 0.0)
 
 
+# Rows of a GPU matrix tile llama.cpp's decode attention fills with the query heads that share one
+# cached key and value (its FA kernels pack the GQA group into the tile; an absorbed MLA model is one
+# KV head for all query heads). A 16-row MMA tile is the unit on NVIDIA and AMD matrix units.
+ATTENTION_TILE_ROWS = 16
+
+
+def query_group(model: Llm) -> int:
+    """Query heads reading each cached key and value: the GQA ratio, or every head under MLA."""
+    if model.mla is not None:
+        return model.attention_heads
+    return max(1, model.attention_heads // max(1, model.kv_heads))
+
+
+def tile_use(model: Llm, device: Device) -> float:
+    """Share of the matrix tile decode attention fills on a GPU (1 on a CPU, which has no tiles): one
+    token's attention is a (group x head_dim) by (head_dim x context) product, so a small GQA group
+    leaves most of the tile's rows idle and MLA's 128 heads fill it."""
+    if device.kind == "cpu":
+        return 1.0
+    return min(query_group(model), ATTENTION_TILE_ROWS) / ATTENTION_TILE_ROWS
+
+
 def emulation_terms(share: Share, index: int, workload: Workload, tokens: int) -> list[Term]:
     """ALU time a GPU without an int8 dot-product instruction spends emulating it in llama.cpp's
     quantised mat-vec: the extra instructions of every weight read, at the FP32 issue rate (FMA
@@ -81,7 +103,7 @@ def share_terms(
     fixed = [
         Term(kv / bw, (*factors, ("kv_attention", 1)), ctx, index, "kv cache"),
         Term(
-            tokens * attention_flops_per_token(model, context) * share.kv / peak,
+            tokens * attention_flops_per_token(model, context) * share.kv / peak / tile_use(model, d),
             (("decode_attention", -1),),
             ctx,
             index,

@@ -1,4 +1,5 @@
-"""Cards without a four-way int8 dot product: llama.cpp emulates dp4a, and decode pays for it."""
+"""Kernel physics of decode: emulated dp4a on cards without an int8 dot product, and how much of a
+matrix tile decode attention fills with the query heads sharing a KV head."""
 
 from __future__ import annotations
 
@@ -60,3 +61,24 @@ def test_no_emulation_where_no_int8_dot_product_runs() -> None:
         gpu("MI25", 484, 24.6, vendor="AMD", architecture="vega", int8_dot=False), "llama.cpp/rocm", "k"
     )
     assert emulated_dot_ops(M40, "exllamav2/cuda", "gptq") == 0
+
+
+def test_decode_attention_fills_the_tile_with_the_query_group() -> None:
+    from planner.perf.decode import query_group, tile_use
+
+    card = gpu("A", 936, 142)
+    mha, gqa8 = llm(kv_heads=32), llm(kv_heads=4)
+    assert (query_group(mha), query_group(gqa8)) == (1, 8)
+    assert tile_use(mha, card) < tile_use(gqa8, card) == 0.5
+    assert tile_use(llm(attention_heads=128, kv_heads=128), card) == 1 / 16
+
+    # At long context the attention of an 8-way GQA model costs less per FLOP than MHA's.
+    def attention_share(model: object) -> float:
+        from planner.perf import choose_layout
+        from planner.perf.decode import step_terms
+
+        w = Workload(model=model, quant=quant("q4-0", 4.5), prompt=4000, generate=64)  # type: ignore[arg-type]
+        terms, _ = step_terms(choose_layout([card], w, None).placement, w, 4000)
+        return sum(t.value() for t in terms if t.label == "attention") / sum(t.value() for t in terms)
+
+    assert attention_share(gqa8) < attention_share(mha)
