@@ -82,3 +82,18 @@ def test_decode_attention_fills_the_tile_with_the_query_group() -> None:
         return sum(t.value() for t in terms if t.label == "attention") / sum(t.value() for t in terms)
 
     assert attention_share(gqa8) < attention_share(mha)
+
+
+def test_an_unmeasured_family_borrows_its_kin_effects() -> None:
+    from planner.perf.constants import param, use_constants
+
+    data = {
+        "params": {"bandwidth": {"value": 0.8, "basis": "test"}},
+        "runtimes": {"llama.cpp/cuda": {"effects": {"bandwidth": {"family": {"pascal": 0.5, "ada": 1.1}}}}},
+        "family_kin": {"families": {"maxwell": "pascal", "kepler": "maxwell"}, "basis": "test"},
+    }
+    with use_constants(data):
+        got = {f: param("llama.cpp/cuda", "bandwidth", {"family": f}) for f in ("maxwell", "kepler", "ada", "rdna9")}
+    assert got["maxwell"] == got["kepler"] == pytest.approx(0.4)  # through Maxwell to Pascal
+    assert got["ada"] == pytest.approx(0.88)  # a measured family keeps its own
+    assert got["rdna9"] == pytest.approx(0.8)  # no kin: the runtime's base value
