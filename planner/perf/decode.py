@@ -11,7 +11,7 @@ from planner.perf.cpu import stream_bandwidth_gbs, sync_width
 from planner.perf.device import Device
 from planner.perf.links import link_gbs
 from planner.perf.memory import kv_cache_bytes, touched_expert_share, weight_params, weight_split
-from planner.perf.peaks import api_of, matrix_peak_tflops, shader_tflops
+from planner.perf.peaks import api_of, matrix_path, matrix_peak_tflops, shader_tflops
 from planner.perf.placement import Placement, Share, place
 from planner.perf.prefill import attention_flops_per_token, matmul_flops_per_token
 from planner.perf.runtime import choose_runtime
@@ -55,11 +55,12 @@ def query_group(model: Llm) -> int:
     return max(1, model.attention_heads // max(1, model.kv_heads))
 
 
-def tile_use(model: Llm, device: Device) -> float:
-    """Share of the matrix tile decode attention fills on a GPU (1 on a CPU, which has no tiles): one
-    token's attention is a (group x head_dim) by (head_dim x context) product, so a small GQA group
-    leaves most of the tile's rows idle and MLA's 128 heads fill it."""
-    if device.kind == "cpu":
+def tile_use(model: Llm, device: Device, runtime_key: str | None = None) -> float:
+    """Share of the matrix tile decode attention fills where the runtime drives matrix units (1 on a
+    CPU or a shader path, which have no tiles to leave idle): one token's attention is a (group x
+    head_dim) by (head_dim x context) product, so a small GQA group leaves most of the tile's rows
+    idle and MLA's 128 heads fill it."""
+    if device.kind == "cpu" or (runtime_key is not None and matrix_path(device, runtime_key) != "tensor"):
         return 1.0
     return min(query_group(model), ATTENTION_TILE_ROWS) / ATTENTION_TILE_ROWS
 
@@ -103,7 +104,7 @@ def share_terms(
     fixed = [
         Term(kv / bw, (*factors, ("kv_attention", 1)), ctx, index, "kv cache"),
         Term(
-            tokens * attention_flops_per_token(model, context) * share.kv / peak / tile_use(model, d),
+            tokens * attention_flops_per_token(model, context) * share.kv / peak / tile_use(model, d, share.runtime.key),
             (("decode_attention", -1),),
             ctx,
             index,
