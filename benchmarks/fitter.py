@@ -20,9 +20,10 @@ from typing import Any
 os.environ.setdefault("OMP_NUM_THREADS", "1")  # small dense algebra: threads only contend on 2 cores
 
 import numpy as np
-from priors import FALLBACKS, prior_sigma, prior_value
+from priors import FALLBACKS, FAMILY_KIN, prior_sigma, prior_value
 
 from calibration import Row
+from planner.perf.constants import kin_keys
 
 # Which levels a parameter's effects may key on: the physics each level stands for.
 EFFECT_LEVELS: dict[str, tuple[str, ...]] = {
@@ -119,10 +120,12 @@ class Index:
         cols = [self.pos[Key("global", name)]]
         cols += [self.pos[Key(rt, name)] for rt in path if Key(rt, name) in self.pos]
         for level in EFFECT_LEVELS[name]:
-            for rt in path:
-                k = Key(rt, name, level, levels.get(level))
-                if k in self.pos:
-                    cols.append(self.pos[k])
+            if level not in levels:
+                continue
+            for key in kin_keys(level, levels[level], FAMILY_KIN):
+                hit = next((self.pos[k] for rt in path if (k := Key(rt, name, level, key)) in self.pos), None)
+                if hit is not None:
+                    cols.append(hit)
                     break
         return cols
 

@@ -83,6 +83,17 @@ FALLBACKS: dict[str, tuple[str, str]] = {
 }
 
 
+# Architecture families no calibration run measured, and the measured design each descends into: a
+# prior for its effects (bandwidth share, per-layer cost ...) where the fit has none of its own.
+FAMILY_KIN: dict[str, str] = {"maxwell": "pascal", "kepler": "maxwell"}
+KIN_BASIS = (
+    "prior by lineage: Pascal's GP10x SM is Maxwell's SM design (128 FP32 lanes in four partitions, the "
+    "same scheduling and memory pipeline) on 16 nm with dp4a and FP16 added (NVIDIA Pascal GP104 "
+    "whitepaper); Kepler borrows through Maxwell. No Maxwell or Kepler run is in the calibration set, and "
+    "the lineage is untested by leave-one-family-out (holding out Pascal leaves no measured relative)"
+)
+
+
 def base_constants() -> dict[str, Any]:
     """The constants before any fit: priors for every parameter and the sections no row can fit."""
     return {
@@ -92,6 +103,7 @@ def base_constants() -> dict[str, Any]:
             rt: {"fallback": fb, "basis": f"borrows unfitted parameters from {fb}: {why}"}
             for rt, (fb, why) in FALLBACKS.items()
         },
+        "family_kin": {"families": dict(FAMILY_KIN), "basis": KIN_BASIS},
         "cpu": {
             "ccd_read_gbs": {"zen2": 40.0, "zen3": 40.0, "zen4": 64.0, "zen5": 128.0},
             "basis": (

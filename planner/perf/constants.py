@@ -105,12 +105,24 @@ def param(runtime: str, name: str, levels: Mapping[str, str]) -> float:
     """
     value, effects = _resolve(runtime, name)
     for level, key in levels.items():
-        for effect in effects:
-            by_key = effect.get(level)
-            if by_key is not None and key in by_key:
-                value *= float(by_key[key])
+        for candidate in kin_keys(level, key):
+            hit = next((e[level][candidate] for e in effects if candidate in (e.get(level) or {})), None)
+            if hit is not None:
+                value *= float(hit)
                 break
     return value
+
+
+def kin_keys(level: str, key: str, kin: Mapping[str, str] | None = None) -> list[str]:
+    """The key, then for an architecture family its kin (constants `family_kin`: the nearest measured
+    design it descends from or into), so a family no run measured borrows its relative's effects."""
+    out = [key]
+    if level != "family":
+        return out
+    table = kin if kin is not None else (constants().get("family_kin") or {}).get("families") or {}
+    while (nxt := table.get(out[-1])) and nxt not in out:
+        out.append(nxt)
+    return out
 
 
 def where(runtime: str, name: str) -> tuple[str, str]:

@@ -10,14 +10,74 @@ from __future__ import annotations
 from planner.perf.cpu import stream_bandwidth_gbs, sync_width
 from planner.perf.device import Device
 from planner.perf.links import link_gbs
-from planner.perf.memory import kv_cache_bytes, touched_expert_share, weight_split
-from planner.perf.peaks import matrix_peak_tflops
+from planner.perf.memory import kv_cache_bytes, touched_expert_share, weight_params, weight_split
+from planner.perf.peaks import api_of, matrix_path, matrix_peak_tflops, shader_tflops
 from planner.perf.placement import Placement, Share, place
 from planner.perf.prefill import attention_flops_per_token, matmul_flops_per_token
 from planner.perf.runtime import choose_runtime
-from planner.perf.terms import Term, bandwidth_factors, make_ctx, share_ctx, total
+from planner.perf.terms import Term, bandwidth_factors, make_ctx, quant_class, share_ctx, total
 from planner.perf.workload import Workload
 from planner.schema.llm import Llm
+
+# llama.cpp multiplies quantised weights by a vector with mat-vec kernels (MMVQ) for up to 8 columns;
+# beyond that its matrix kernels take over (the compute term).
+MATVEC_MAX_TOKENS = 8
+# Extra ALU instructions per weight where a GPU has no four-way int8 dot product and llama.cpp's
+# ggml_cuda_dp4a emulates it: on NVIDIA sm < 6.1 the byte products compile to about 16 instructions
+# (eight sign-extending byte extracts, four 16-bit multiplies, four adds) in place of one dp4a, +15
+# per 4 weights; on AMD gfx900 / RDNA1 ggml's SDWA sequence is 6 (four byte multiplies, two 3-way
+# adds), +5 per 4. Counted from the kernel source, not fitted: no calibration run covers two such cards.
+DP4A_EMULATION_OPS = {"nvidia": 15 / 4, "amd": 5 / 4}
+DOT_RUNTIMES = ("llama.cpp", "ik_llama.cpp")
+DOT_APIS = ("cuda", "rocm")
+DOT_QUANTS = ("legacy", "k", "iq", "q8", "mxfp4")  # formats whose mat-vec is an int8 dot product
+
+
+def emulated_dot_ops(device: Device, runtime_key: str, quant_kind: str) -> float:
+    """Extra instructions per weight this device spends emulating dp4a under this runtime (0: none)."""
+    if device.int8_dot or device.kind != "gpu" or quant_kind not in DOT_QUANTS:
+        return 0.0
+    if runtime_key.split("/")[0] not in DOT_RUNTIMES or api_of(runtime_key) not in DOT_APIS:
+        return 0.0
+    return DP4A_EMULATION_OPS.get(device.vendor_key, 0.0)
+
+
+# Rows of a GPU matrix tile llama.cpp's decode attention fills with the query heads that share one
+# cached key and value (its FA kernels pack the GQA group into the tile; an absorbed MLA model is one
+# KV head for all query heads). A 16-row MMA tile is the unit on NVIDIA and AMD matrix units.
+ATTENTION_TILE_ROWS = 16
+
+
+def query_group(model: Llm) -> int:
+    """Query heads reading each cached key and value: the GQA ratio, or every head under MLA."""
+    if model.mla is not None:
+        return model.attention_heads
+    return max(1, model.attention_heads // max(1, model.kv_heads))
+
+
+def tile_use(model: Llm, device: Device, runtime_key: str | None = None) -> float:
+    """Share of the matrix tile decode attention fills where the runtime drives matrix units (1 on a
+    CPU or a shader path, which have no tiles to leave idle): one token's attention is a (group x
+    head_dim) by (head_dim x context) product, so a small GQA group leaves most of the tile's rows
+    idle and MLA's 128 heads fill it."""
+    if device.kind == "cpu" or (runtime_key is not None and matrix_path(device, runtime_key) != "tensor"):
+        return 1.0
+    return min(query_group(model), ATTENTION_TILE_ROWS) / ATTENTION_TILE_ROWS
+
+
+def emulation_terms(share: Share, index: int, workload: Workload, tokens: int) -> list[Term]:
+    """ALU time a GPU without an int8 dot-product instruction spends emulating it in llama.cpp's
+    quantised mat-vec: the extra instructions of every weight read, at the FP32 issue rate (FMA
+    slots/s), not hidden behind the weight stream (P100, sm_60: 30 % of its HBM bandwidth in tg128
+    where dp4a Pascal cards reach 50-60 %). Batches beyond the mat-vec kernels run on the matrix path."""
+    d = share.device
+    extra = emulated_dot_ops(d, share.runtime.key, quant_class(workload.quant))
+    rate = shader_tflops(d) * 1e12 / 2
+    if not extra or tokens > MATVEC_MAX_TOKENS or rate <= 0:
+        return []
+    routed = touched_expert_share(workload.model, tokens)
+    count = tokens * weight_params(workload.model).read(share.dense, share.experts, routed)
+    return [Term(count * extra / rate, (), None, index, "dp4a emulation")]
 
 
 def share_terms(
@@ -44,7 +104,7 @@ def share_terms(
     fixed = [
         Term(kv / bw, (*factors, ("kv_attention", 1)), ctx, index, "kv cache"),
         Term(
-            tokens * attention_flops_per_token(model, context) * share.kv / peak,
+            tokens * attention_flops_per_token(model, context) * share.kv / peak / tile_use(model, d, share.runtime.key),
             (("decode_attention", -1),),
             ctx,
             index,
@@ -54,6 +114,7 @@ def share_terms(
         # The per-token cost (graph launch, sampling, host sync) is paid by each device in proportion
         # to the layers it runs: the whole of it on one device or on each card of a tensor split.
         Term(1e-6 * layers_run, (("token_us", 1),), ctx, index, "per token"),
+        *emulation_terms(share, index, workload, tokens),
     ]
     return memory, compute, fixed
 

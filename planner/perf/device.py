@@ -99,6 +99,9 @@ class Device:
     sockets: int = 1
     memory_channels: int = 0
     simd: tuple[str, ...] = ()  # CPU vector / matrix extensions (avx2, avx512, avx512-bf16, amx ...)
+    # A GPU instruction for four int8 products at once (NVIDIA dp4a from sm_61, AMD sdot4/sudot4 on
+    # gfx906, CDNA, RDNA2 and later); without it llama.cpp's quantised kernels emulate it (perf.alu).
+    int8_dot: bool = True
 
     @property
     def memory_bytes(self) -> float:
@@ -194,6 +197,26 @@ def _vendor_of(vendor: str, architecture: str) -> str:
     return vendor
 
 
+# AMD targets llama.cpp's HIP build gives no dot-product instruction: ggml_cuda_dp4a emulates it on
+# gfx900 (Vega 10) and RDNA1 (gfx101x) with byte multiplies, and on older GCN in plain C.
+_NO_DOT_GFX = re.compile(r"^gfx(8\d\d|900|90[24c]|101\d)$")
+
+
+def has_int8_dot(architecture: str, cuda_cc: str | None = None, gfx_target: str | None = None) -> bool:
+    """Whether the GPU has a four-way int8 dot-product instruction llama.cpp's kernels use.
+
+    NVIDIA: dp4a from compute capability 6.1 (Pascal GP10x; GP100 is 6.0 and lacks it; Maxwell and
+    Kepler lack it). AMD: v_dot4 on gfx906/CDNA/RDNA2+; none on gfx900, RDNA1 or older GCN. With no
+    capability given, Kepler and Maxwell are taken as lacking it and everything else as having it.
+    """
+    if cuda_cc is not None:
+        major, minor = (int(x) for x in cuda_cc.split("."))
+        return (major, minor) >= (6, 1)
+    if gfx_target is not None:
+        return not _NO_DOT_GFX.match(gfx_target)
+    return arch_family(architecture) not in ("kepler", "maxwell")
+
+
 def device_from_gpu(gpu: Gpu) -> list[Device]:
     """One Device per GPU chip on the card (a dual-GPU card such as the K80 gives two)."""
     sw = gpu.software
@@ -219,6 +242,7 @@ def device_from_gpu(gpu: Gpu) -> list[Device]:
         notes=notes,
         memory_type=gpu.memory_type,
         int8_tops=gpu.int8_tops,
+        int8_dot=has_int8_dot(gpu.architecture, sw.cuda_cc, sw.gfx_target),
     )
     if gpu.gpus_per_card == 1:
         return [base]

@@ -103,6 +103,15 @@ def weight_split(model: Llm, quant: Quant) -> WeightSplit:
     )
 
 
+def weight_params(model: Llm) -> WeightSplit:
+    """The same split in parameters, not bytes (each weight counted once, whatever its bits)."""
+    experts = expert_params_b(model)
+    emb = model.embedding_params_b
+    dense = max(model.params_b - experts - emb, 0.0)
+    head = emb if tied_embeddings(model) else 0.0
+    return WeightSplit((dense + head) * 1e9, experts * 1e9, emb * 1e9, tied_embeddings(model))
+
+
 def decode_weight_bytes(model: Llm, quant: Quant, tokens: int = 1) -> float:
     """Weight bytes one decode step reads for `tokens` concurrent tokens.
 
