@@ -27,6 +27,8 @@ MATVEC_MAX_TOKENS = 8
 # (eight sign-extending byte extracts, four 16-bit multiplies, four adds) in place of one dp4a, +15
 # per 4 weights; on AMD gfx900 / RDNA1 ggml's SDWA sequence is 6 (four byte multiplies, two 3-way
 # adds), +5 per 4. Counted from the kernel source, not fitted: no calibration run covers two such cards.
+# The NVIDIA count is an estimate of the compiled code (uncertain); its one check is the Tesla P100's
+# held-out decode error (+69 % -> +11 % leave-one-source-out, benchmarks/accuracy.py).
 DP4A_EMULATION_OPS = {"nvidia": 15 / 4, "amd": 5 / 4}
 DOT_RUNTIMES = ("llama.cpp", "ik_llama.cpp")
 DOT_APIS = ("cuda", "rocm")
