@@ -59,7 +59,7 @@ EffortOpt = Annotated[
         min=0.01,
         max=MAX_SECONDS,
         callback=finite,
-        help="Search effort in CP-SAT deterministic seconds (default 150 for solve, 300 for a frontier): "
+        help="Search effort in CP-SAT deterministic seconds (default 250 for solve, 300 for a frontier): "
         "the same answer on any machine at any load. About a second of work each on a 2-core laptop.",
     ),
 ]
