@@ -100,7 +100,8 @@ class Device:
     memory_channels: int = 0
     simd: tuple[str, ...] = ()  # CPU vector / matrix extensions (avx2, avx512, avx512-bf16, amx ...)
     # A GPU instruction for four int8 products at once (NVIDIA dp4a from sm_61, AMD sdot4/sudot4 on
-    # gfx906, CDNA, RDNA2 and later); without it llama.cpp's quantised kernels emulate it (perf.alu).
+    # gfx906, CDNA, RDNA2 and later); without it llama.cpp's quantised kernels emulate it
+    # (perf.decode.emulation_terms).
     int8_dot: bool = True
 
     @property
