@@ -281,10 +281,10 @@ def resolve(catalog: Catalog, request: Request, rules: Rules, prune: bool = True
     rt_coeff: dict[str, dict[str, Any]] = {}
     native: dict[str, str] = {}
     if request.workload is not None:
-        from planner.instance.coeffs import gpu_coeff, hop_coeffs, perf_workload, tensor_coeffs
+        from planner.instance.coeffs import Memo, gpu_coeff, hop_coeffs, perf_workload, tensor_coeffs
 
         workload = perf_workload(request.workload, catalog)
-        memo: dict = {}
+        memo: Memo = {}
         for g in gpus:
             # Coefficients per option: a card at a power limit is an option of its own.
             share = g.watts / g.entry.tdp_w
