@@ -144,6 +144,9 @@ class Instance:
     systems: list[Priced]
     bridges: list[Priced] = field(default_factory=list)
     hops: dict[str, Any] = field(default_factory=dict)  # option key -> coeffs.HopCoeff (layer split)
+    # option key -> runtime -> what a layer-split hop costs the card under that runtime (the model charges
+    # the build's runtime's; `hops` holds the dearest, for pruning and when runtimes are not modelled)
+    rt_hops: dict[str, dict[str, Any]] = field(default_factory=dict)
     accessories: dict[tuple[str, str], Priced] = field(default_factory=dict)
     # Cards come at their lowest power limit only (no workload): limits are raised after the solve.
     lowest_limits: bool = False
@@ -277,11 +280,19 @@ def resolve(catalog: Catalog, request: Request, rules: Rules, prune: bool = True
     links = {g.entry.nvlink for g in gpus}
     bridges = [b for b in priced("bridge") if links.intersection(b.entry.fits)]
     workload, coeff, tensor, hops = None, {}, {}, {}
+    rt_hops: dict[str, dict[str, Any]] = {}
     serves = {g.id: card_serves(catalog, request, g.entry) for g in gpus} if runtimes(catalog) else {}
     rt_coeff: dict[str, dict[str, Any]] = {}
     native: dict[str, str] = {}
     if request.workload is not None:
-        from planner.instance.coeffs import Memo, gpu_coeff, hop_coeffs, perf_workload, tensor_coeffs
+        from planner.instance.coeffs import (
+            Memo,
+            gpu_coeff,
+            hop_coeff,
+            hop_coeffs,
+            perf_workload,
+            tensor_coeffs,
+        )
 
         workload = perf_workload(request.workload, catalog)
         memo: Memo = {}
@@ -290,6 +301,9 @@ def resolve(catalog: Catalog, request: Request, rules: Rules, prune: bool = True
             share = g.watts / g.entry.tdp_w
             coeff[g.key] = gpu_coeff(g.entry, workload, share, memo)
             hops[g.key] = hop_coeffs(g.entry, workload, share, serves.get(g.id, {}), memo)
+            rt_hops[g.key] = {
+                api: hop_coeff(g.entry, replace(workload, runtime=api), share, memo) for api in serves.get(g.id, {})
+            }
             native[g.id] = _native(g.entry, workload)
             rt_coeff[g.key] = {
                 api: coeff[g.key]
@@ -365,6 +379,7 @@ def resolve(catalog: Catalog, request: Request, rules: Rules, prune: bool = True
         systems=systems,
         bridges=bridges,
         hops=hops,
+        rt_hops=rt_hops,
         accessories=accessories,
         lowest_limits=request.workload is None and request.allow_power_limits,
         workload=workload,

@@ -130,8 +130,9 @@ def slowest_link(bm: BuildModel) -> LinkVars:
 
 def layer_hops(bm: BuildModel, wl: Any, times: dict[str, list[Any]]) -> None:
     """Layer split passes the hidden state from card to card: each chip after the first costs what the
-    throughput model charges for one more card, a fixed part plus bytes over the slowest link (taking
-    the dearest kind of card in use, which is exact when the cards charge alike)."""
+    throughput model charges for one more card under the build's runtime, a fixed part plus bytes over
+    the slowest link (taking the dearest kind of card in use, which is exact when the cards charge
+    alike)."""
     m, inst, g = bm.m, bm.inst, bm.gpus
     link = slowest_link(bm)
     most = bm.max_gpus * max([o.entry.gpus_per_card for o in inst.gpus] or [1])
@@ -139,49 +140,104 @@ def layer_hops(bm: BuildModel, wl: Any, times: dict[str, list[Any]]) -> None:
     m.Add(chips == sum(v * o.entry.gpus_per_card for o, v in zip(inst.gpus, g.n, strict=True)))
     hops = m.NewIntVar(0, most, "layer_hops")
     m.Add(hops >= chips - 1)
-    groups: dict[HopCoeff, list[int]] = {}
-    for i, opt in enumerate(inst.gpus):
-        c = inst.hops.get(opt.key) or hop_coeff(opt.entry, wl, opt.watts / opt.entry.tdp_w)
-        groups.setdefault(c, []).append(i)
-    if not groups:
+    charges = _hop_groups(bm, wl)
+    if not charges:
         return
     # hops x the slowest link's inverse bandwidth, without a product: for each (card, mount) pair that may
-    # be in use, a bound that holds when it is; the largest binds. Scaled as finely as int64 allows.
+    # be in use, a bound that holds when it is; the largest binds. Scaled finely, with int64 headroom (at
+    # 1e17 the runtime-conditioned bounds made CP-SAT presolve call a feasible model infeasible).
     invs = [inv_bandwidth(gbs, FS_PER_BYTE) for gbs, _ in link.pairs]
     top = {
-        key: max(c[k] * most + c[3 + k] * most * max(invs, default=0) // INV_SCALE + 1 for c in groups)
+        key: max(
+            c[k] * most + c[3 + k] * most * max(invs, default=0) // INV_SCALE + 1
+            for _, groups in charges
+            for c in groups
+        )
         for k, key in enumerate(TIME_KEYS)
     }
     keys = timed_keys(bm)
     totals = {key: m.NewIntVar(0, top[key], f"hop_time_{key}_ns") for key in keys}
-    # The cheapest kind's charge holds whatever cards are used (no indicator, a tight LP); dearer kinds
-    # add their own bound only when one of them is in the build.
-    cheapest = HopCoeff(*(min(c[k] for c in groups) for k in range(6)))
-    for c, members in [(cheapest, []), *((c, mm) for c, mm in groups.items() if c != cheapest)]:
-        kind: list[Any] = []
-        if members:
-            kind = [m.NewBoolVar(f"hop_kind[{inst.gpus[members[0]].id}]")]
-            for i in members:
-                m.Add(g.n[i] <= bm.max_gpus * kind[0])
-        for key in keys:
-            k = TIME_KEYS.index(key)
-            fixed, per_inv = c[k], c[3 + k]
-            scale = max(1, min(10**9, 10**17 // top[key]))
-            big = scale * top[key]
-            if key in ROUGH_KEYS:
-                # Per token a hop moves one hidden state: the link changes it by microseconds in tens of
-                # milliseconds. Charged at the slowest link the model could use (never below the checker),
-                # it keeps the search from proving optimality over slot choices worth 1e-4.
-                worst = scale * fixed + -(-per_inv * max(invs, default=0) * scale // INV_SCALE)
-                m.Add(scale * totals[key] >= worst * hops - big * (len(kind) - sum(kind)))
-                continue
-            m.Add(scale * totals[key] >= scale * fixed * hops - big * (len(kind) - sum(kind)))
-            for inv, (_, lits) in zip(invs, link.pairs, strict=True):
-                coef = scale * fixed + -(-per_inv * inv * scale // INV_SCALE)
-                held = len(lits) + len(kind) - sum(lits) - sum(kind)
-                m.Add(scale * totals[key] >= coef * hops - big * held)
+    kinds: dict[tuple[int, ...], Any] = {}
+    for runtime, groups in charges:
+        # The cheapest kind's charge holds whatever cards are used (no indicator, a tight LP); dearer kinds
+        # add their own bound only when one of them is in the build. Under a runtime literal, only when
+        # the build runs on that runtime (its hops are that runtime's, which the checker charges).
+        cheapest = HopCoeff(*(min(c[k] for c in groups) for k in range(6)))
+        for c, members in [(cheapest, []), *((c, mm) for c, mm in groups.items() if c != cheapest)]:
+            cond: list[Any] = [] if runtime is None else [runtime]
+            if members:
+                cond.append(_kind(bm, kinds, members))
+            for key in keys:
+                _charge(bm, key, c, cond, hops, totals[key], top[key], invs, link)
     for key, t in totals.items():
         times[key].append(t)
+
+
+def _hop_groups(bm: BuildModel, wl: Any) -> list[tuple[Any, dict[HopCoeff, list[int]]]]:
+    """(runtime literal or None, card options grouped by what a hop costs them): per runtime where the
+    build picks one (a card's hop differs by runtime: a ROCm hop may cost what a Vulkan one does not),
+    else each card's dearest hop over the runtimes it may run on."""
+    inst = bm.inst
+    out: list[tuple[Any, dict[HopCoeff, list[int]]]] = []
+    if bm.runtime and inst.rt_hops:
+        for api, lit in sorted(bm.runtime.items()):
+            groups: dict[HopCoeff, list[int]] = {}
+            for i, opt in enumerate(inst.gpus):
+                c = (inst.rt_hops.get(opt.key) or {}).get(api)
+                if c is not None:
+                    groups.setdefault(c, []).append(i)
+            if groups:
+                out.append((lit, groups))
+        return out
+    groups = {}
+    for i, opt in enumerate(inst.gpus):
+        c = inst.hops.get(opt.key) or hop_coeff(opt.entry, wl, opt.watts / opt.entry.tdp_w)
+        groups.setdefault(c, []).append(i)
+    return [(None, groups)] if groups else []
+
+
+def _kind(bm: BuildModel, kinds: dict[tuple[int, ...], Any], members: list[int]) -> Any:
+    """A literal that is true when any of these card options is in the build (one per set of options)."""
+    key = tuple(members)
+    if key not in kinds:
+        lit = bm.m.NewBoolVar(f"hop_kind[{bm.inst.gpus[members[0]].id}]")
+        for i in members:
+            bm.m.Add(bm.gpus.n[i] <= bm.max_gpus * lit)
+        kinds[key] = lit
+    return kinds[key]
+
+
+def _charge(
+    bm: BuildModel,
+    key: str,
+    c: HopCoeff,
+    cond: list[Any],
+    hops: Any,
+    total: Any,
+    top: int,
+    invs: list[int],
+    link: LinkVars,
+) -> None:
+    """total >= what `hops` hops of this kind cost at the slowest link, when every literal of `cond`
+    holds."""
+    m = bm.m
+    k = TIME_KEYS.index(key)
+    fixed, per_inv = c[k], c[3 + k]
+    scale = 1  # whole ns: rounding each hop's link part up costs under a ns; finer scales needed
+    big = top  # big-M coefficients of 1e15+ that broke CP-SAT's LP (wrong "infeasible" and "optimal")
+    off = len(cond) - sum(cond)
+    if key in ROUGH_KEYS:
+        # Per token a hop moves one hidden state: the link changes it by microseconds in tens of
+        # milliseconds. Charged at the slowest link the model could use (never below the checker),
+        # it keeps the search from proving optimality over slot choices worth 1e-4.
+        worst = scale * fixed + -(-per_inv * max(invs, default=0) * scale // INV_SCALE)
+        m.Add(scale * total >= worst * hops - big * off)
+        return
+    m.Add(scale * total >= scale * fixed * hops - big * off)
+    for inv, (_, lits) in zip(invs, link.pairs, strict=True):
+        coef = scale * fixed + -(-per_inv * inv * scale // INV_SCALE)
+        held = len(lits) - sum(lits) + off
+        m.Add(scale * total >= coef * hops - big * held)
 
 
 def tensor_link(

@@ -171,3 +171,23 @@ def test_tensor_coefficients_only_where_the_request_may_split_tensor_parallel(ba
     inst = resolve(cat, request(workload=workload, require={"max_gpus": 2}), rules())
     assert inst.request.workload.splits() == splits
     assert bool(inst.tensor) == ("tensor" in splits)
+
+
+@pytest.mark.parametrize("example", ["seventy-b-2500.yaml", "budget.yaml"])
+def test_a_vulkan_builds_hops_are_charged_at_vulkans_cost_not_the_dearest_runtimes(example):
+    # Two AMD cards on llama.cpp's Vulkan backend: the model charged each layer-split hop at the dearest
+    # runtime the cards could run (ROCm, whose fitted link share is far lower) at the slowest link in the
+    # model, so its decode time read ~10 % slower than the checker's for the build it chose.
+    from pathlib import Path
+
+    from planner.data.catalog import load_catalog
+    from planner.data.inputs import load_request, load_rules
+
+    cat, rules_ = load_catalog(), load_rules()
+    req = load_request(Path(__file__).parents[2] / "examples" / example, cat).request
+    out = solve_checked(cat, req, rules_)
+    build = out.builds[0]
+    assert len(build.gpus) >= 2 and out.model.runtime, "the example no longer answers with a multi-card build"
+    est = estimate_build(Ctx(cat, req, rules_, build))
+    checker_ns = 1e9 / est.speed("decode", req.workload.estimate)
+    assert out.values[0]["decode"] == pytest.approx(checker_ns, rel=0.02)
