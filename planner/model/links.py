@@ -263,9 +263,10 @@ def tensor_link(
         if key not in keys:
             continue  # nothing reads this time: its link terms would only slow the search
         # comm >= per_inv x inv / INV_SCALE + chip, written as scale x comm >= coef x inv + ...: the scale is
-        # as fine as int64 allows (rounding the coefficient up then costs well under a nanosecond).
+        # fine enough that rounding the coefficient up costs well under a nanosecond, and no finer: big-M
+        # coefficients near 1e17 made CP-SAT's LP call feasible models infeasible (see _charge).
         most_ns = per_inv * link.inv_as_max // INV_SCALE + max(chip, 0) + 1
-        scale = max(1, min(10**9, 10**17 // most_ns))
+        scale = max(1, min(10**9, 10**15 // most_ns))
         coef = -(-per_inv * scale // INV_SCALE)
         # Rounding coef up adds up to inv_as / scale ns: room for it, or a slow link reads as infeasible.
         most_ns += link.inv_as_max // scale + 2
