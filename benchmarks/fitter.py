@@ -29,6 +29,7 @@ from planner.perf.constants import kin_keys
 EFFECT_LEVELS: dict[str, tuple[str, ...]] = {
     "bandwidth": ("family", "memory", "vendor", "quant"),
     "compute": ("family", "memory", "vendor", "units", "quant"),
+    "dequant": ("family", "vendor", "quant"),
     "attention": ("fa", "vendor", "units"),
     "decode_attention": ("fa", "vendor", "units"),
     "kv_attention": ("fa", "vendor"),

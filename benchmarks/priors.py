@@ -49,6 +49,12 @@ PARAMS: dict[str, tuple[float, float, str]] = {
         "prior: one query per head makes decode attention a matrix-vector product at a few % of the peak",
     ),
     "compute": (0.4, 0.7, "prior: quantised prompt kernels reach ~30-60 % of the dense FP16 matrix peak"),
+    "dequant": (
+        3.0,
+        1.0,
+        "prior: GPU prompt kernels unpack each quantised weight tile on the shader ALUs once per tile of "
+        "64-128 tokens, a few integer ops per weight: about a third of the matmul FLOPs at the integer rate",
+    ),
     "attention": (0.15, 1.0, "prior: attention kernels reach well below matmul speed (softmax, masking)"),
     "link": (
         0.5,

@@ -47,6 +47,22 @@ def shader_tflops(device: Device) -> float:
     return device.fp32_tflops or device.fp16_tflops
 
 
+# Architectures whose published FP32 rate counts a second FP32 datapath that integer work cannot use:
+# NVIDIA GA10x, AD10x and GH100 SMs have 128 FP32 lanes but 64 INT32 lanes (Ampere GA102, Ada and
+# Hopper whitepapers); AMD RDNA3 and later count dual-issued FP32 (VOPD), which integer ops do not get.
+# GA100 (A100, A30: HBM parts) keeps 64 + 64 lanes; consumer Blackwell made all 128 lanes INT32-capable.
+_DUAL_FP32 = ("ampere", "ada", "hopper", "rdna3", "rdna3.5", "rdna4")
+
+
+def integer_tops(device: Device) -> float:
+    """The shader ALUs' 32-bit integer rate in the FP32 figure's units: where quantised weight blocks
+    are unpacked (shifts, masks, scale multiplies)."""
+    rate = shader_tflops(device)
+    if device.family in _DUAL_FP32 and not (device.family == "ampere" and device.memory_kind == "hbm"):
+        return rate / 2
+    return rate
+
+
 def matrix_peak_tflops(device: Device, runtime_key: str) -> float:
     """Dense matrix peak the runtime's prompt kernels scale with, TFLOP/s (0 when unpublished).
 

@@ -10,16 +10,17 @@ import math
 from planner.perf.cpu import stream_bandwidth_gbs, sync_width
 from planner.perf.device import Device
 from planner.perf.links import link_gbs, pcie_line_gbs
-from planner.perf.memory import touched_expert_share, weight_split
-from planner.perf.peaks import matrix_peak_tflops
+from planner.perf.memory import touched_expert_share, weight_params, weight_split
+from planner.perf.peaks import integer_tops, matrix_peak_tflops, shader_tflops
 from planner.perf.placement import Placement, Share
 from planner.perf.runtime import choose_runtime
-from planner.perf.terms import Term, bandwidth_factors, make_ctx, share_ctx, total
+from planner.perf.terms import Term, bandwidth_factors, make_ctx, quant_class, share_ctx, total
 from planner.perf.workload import Workload
 from planner.schema.llm import Llm
 
 PIPELINED = ("llama.cpp", "ik_llama.cpp")  # llama.cpp overlaps micro-batches across layer-split cards
 HOST_TO_GPU_MIN_BATCH = 32  # llama.cpp computes host-resident layers on the GPU from this batch size
+DEQUANT_TILE = 64  # tokens per weight tile in llama.cpp's quantised prompt kernels (mmq_x 64-128)
 
 
 def matmul_flops_per_token(model: Llm) -> float:
@@ -58,7 +59,31 @@ def effective_tflops(device: Device, backend: str, runtime: str | None = None) -
     """Achieved TFLOP/s for prompt-sized matrix work with this backend on this device (any quant)."""
     key = choose_runtime(device, backend, runtime).key
     ctx = make_ctx(key, device, None, True)
-    return matrix_peak_tflops(device, key) / Term(1.0, (("compute", -1),), ctx).coefficient()
+    per_flop = Term(1.0, (("compute", -1),), ctx).coefficient() / matrix_peak_tflops(device, key)
+    if device.kind != "cpu":  # any quant: the quantised kernels' rate
+        per_flop += Term(1.0, (("dequant", -1),), ctx).coefficient() / integer_tops(device)
+    return 1 / per_flop
+
+
+def attention_peak(compute_on: Share, matrix_peak: float) -> float:
+    """FLOP/s attention kernels scale with: the matrix peak on a GPU; a CPU's FP32 vector rate, as its
+    attention runs on F16/F32 K and V (no int8 dot products, unlike its quantised matmuls)."""
+    device = compute_on.device
+    return shader_tflops(device) * 1e12 if device.kind == "cpu" else matrix_peak
+
+
+def dequant_inflation(model: Llm, ubatch: int) -> float:
+    """Weight-tile unpacking per matmul FLOP relative to a dense model: an expert that sees fewer
+    tokens than a tile still unpacks the whole tile of its weights."""
+    if model.moe is None:
+        return 1.0
+    split = weight_params(model)
+    routed = split.experts * model.moe.experts_per_token / model.moe.experts
+    dense = max(model.active_params_b * 1e9 - model.embedding_params_b * 1e9 - routed, 0.0)
+    touched = touched_expert_share(model, ubatch)
+    per_expert = max(1e-9, ubatch * model.moe.experts_per_token / (model.moe.experts * touched))
+    inflation = max(1.0, DEQUANT_TILE / per_expert)
+    return (dense + routed * inflation) / max(dense + routed, 1e-9)
 
 
 def share_prefill_terms(
@@ -81,12 +106,21 @@ def share_prefill_terms(
     weights = weight_split(model, workload.quant).read(share.dense, share.experts, routed)
     out = [
         Term(mm / peak, (("compute", -1),), cctx, index, "matmul"),
-        Term(att * share.kv / peak, (("attention", -1),), cctx, index, "attention"),
+        Term(att * share.kv / attention_peak(compute_on, peak), (("attention", -1),), cctx, index, "attention"),
         Term(
             ubatches * 1e-6 * model.layers * run * sync_width(d), (("layer_us", 1),), ctx, index, "per layer"
         ),
         Term(ubatches * 1e-6 * run, (("token_us", 1),), ctx, index, "per batch"),
     ]
+    if compute_on.device.kind != "cpu" and quant_class(workload.quant) != "float":
+        # GPU prompt kernels (llama.cpp MMQ, mul_mm) load and unpack each weight tile with integer ops
+        # on the shader ALUs once per tile of tokens, then multiply it (on the matrix units where the
+        # runtime drives them): work in proportion to the matmul FLOPs at the integer rate, more for
+        # experts that see fewer tokens than a tile. Why an A100 (19.5 INT32 TOPS) runs pp512 at half a
+        # 4090's (41.3) speed although their matrix peaks match. F16/BF16 weights go straight to GEMM.
+        shader = integer_tops(compute_on.device) * 1e12
+        work = mm * dequant_inflation(model, workload.ubatch)
+        out.append(Term(work / shader, (("dequant", -1),), cctx, index, "dequantise"))
     if compute_on is share:
         stream = ubatches * weights / (stream_bandwidth_gbs(d) * 1e9)
         out.append(Term(stream, bandwidth_factors(d), ctx, index, "weights per batch"))

@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from planner.perf.workload import Workload
 
 # Parameters that are shares of a peak (time divides by them) and costs (time multiplies by them).
-FRACTIONS = ("bandwidth", "compute", "attention", "decode_attention", "numa", "pcie", "link")
+FRACTIONS = ("bandwidth", "compute", "dequant", "attention", "decode_attention", "numa", "pcie", "link")
 COSTS = ("kv_attention", "layer_us", "token_us", "hop_us", "allreduce_us", "sync_us")
 
 
