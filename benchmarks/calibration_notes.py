@@ -93,15 +93,26 @@ def _runtime(notes: str) -> str | None:
     return None
 
 
+def _flags(notes: str) -> tuple[bool | None, int | None]:
+    """(flash attention, batch) from a `flags '...'` field: a summary table's run flags, whose legend
+    ("fa=1 = flash attention on; b=256 = batch 256") would otherwise read as settings of every row."""
+    m = re.search(r"flags '([^']*)'", notes)
+    if not m:
+        return None, None
+    batch = re.search(r"\bb=(\d+)", m.group(1))
+    return bool(re.search(r"\bfa=1\b", m.group(1))), int(batch.group(1)) if batch else None
+
+
 def read(notes: str, layers: int) -> Settings:
     """The settings a row's notes state."""
     gib = re.search(r"(\d+(?:\.\d+)?) GiB", notes)
+    flag_fa, flag_batch = _flags(notes)
     return Settings(
         split=_split(notes),
-        flash=_flash(notes),
+        flash=flag_fa if flag_fa is not None else _flash(notes),
         kv_dtype=_kv(notes),
         ubatch=_int(r"(?:-ub|n_ubatch|ubatch \(ub\)|\(ub\)) (\d+)", notes),
-        nbatch=_int(r"(?:-b|n_batch) (\d+)", notes),
+        nbatch=flag_batch or _int(r"(?:-b|n_batch) (\d+)", notes),
         threads=_int(r"(?:-t|cpu_infer) (\d+)", notes) or _int(r"(\d+) threads", notes),
         file_gib=float(gib.group(1)) if gib else None,
         expert_host_share=_expert_share(notes, layers),
