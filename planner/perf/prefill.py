@@ -20,7 +20,7 @@ from planner.schema.llm import Llm
 
 PIPELINED = ("llama.cpp", "ik_llama.cpp")  # llama.cpp overlaps micro-batches across layer-split cards
 HOST_TO_GPU_MIN_BATCH = 32  # llama.cpp computes host-resident layers on the GPU from this batch size
-DEQUANT_TILE = 64  # tokens per weight tile in llama.cpp's quantised prompt kernels (mmq_x 64-128)
+TILE_TOKENS = 64  # tokens per weight tile in llama.cpp's GPU prompt kernels (MMQ's mmq_x is 64-128)
 
 
 def matmul_flops_per_token(model: Llm) -> float:
@@ -72,9 +72,10 @@ def attention_peak(compute_on: Share, matrix_peak: float) -> float:
     return shader_tflops(device) * 1e12 if device.kind == "cpu" else matrix_peak
 
 
-def dequant_inflation(model: Llm, ubatch: int) -> float:
-    """Weight-tile unpacking per matmul FLOP relative to a dense model: an expert that sees fewer
-    tokens than a tile still unpacks the whole tile of its weights."""
+def tile_inflation(model: Llm, ubatch: int) -> float:
+    """GPU matmul work per useful FLOP relative to a dense model: the routed experts of a micro-batch
+    each see ubatch x k / E tokens on average (16 for gpt-oss-120b at -ub 512), and an expert that
+    sees fewer tokens than a kernel tile still unpacks and multiplies whole tiles of its weights."""
     if model.moe is None:
         return 1.0
     split = weight_params(model)
@@ -82,7 +83,7 @@ def dequant_inflation(model: Llm, ubatch: int) -> float:
     dense = max(model.active_params_b * 1e9 - model.embedding_params_b * 1e9 - routed, 0.0)
     touched = touched_expert_share(model, ubatch)
     per_expert = max(1e-9, ubatch * model.moe.experts_per_token / (model.moe.experts * touched))
-    inflation = max(1.0, DEQUANT_TILE / per_expert)
+    inflation = max(1.0, TILE_TOKENS / per_expert)
     return (dense + routed * inflation) / max(dense + routed, 1e-9)
 
 
@@ -104,23 +105,24 @@ def share_prefill_terms(
     )
     routed = touched_expert_share(model, workload.ubatch)
     weights = weight_split(model, workload.quant).read(share.dense, share.experts, routed)
+    gpu = compute_on.device.kind != "cpu"
+    tiles = tile_inflation(model, min(batching(workload)[0], workload.prompt)) if gpu else 1.0
     out = [
-        Term(mm / peak, (("compute", -1),), cctx, index, "matmul"),
+        Term(mm * tiles / peak, (("compute", -1),), cctx, index, "matmul"),
         Term(att * share.kv / attention_peak(compute_on, peak), (("attention", -1),), cctx, index, "attention"),
         Term(
             ubatches * 1e-6 * model.layers * run * sync_width(d), (("layer_us", 1),), ctx, index, "per layer"
         ),
         Term(ubatches * 1e-6 * run, (("token_us", 1),), ctx, index, "per batch"),
     ]
-    if compute_on.device.kind != "cpu" and quant_class(workload.quant) != "float":
+    if gpu and quant_class(workload.quant) != "float":
         # GPU prompt kernels (llama.cpp MMQ, mul_mm) load and unpack each weight tile with integer ops
         # on the shader ALUs once per tile of tokens, then multiply it (on the matrix units where the
-        # runtime drives them): work in proportion to the matmul FLOPs at the integer rate, more for
-        # experts that see fewer tokens than a tile. Why an A100 (19.5 INT32 TOPS) runs pp512 at half a
-        # 4090's (41.3) speed although their matrix peaks match. F16/BF16 weights go straight to GEMM.
+        # runtime drives them): work in proportion to the (tile-padded) matmul FLOPs at the integer
+        # rate. Why an A100 (19.5 INT32 TOPS) runs pp512 at half a 4090's (41.3) speed although their
+        # matrix peaks match. F16/BF16 weights go straight to GEMM.
         shader = integer_tops(compute_on.device) * 1e12
-        work = mm * dequant_inflation(model, workload.ubatch)
-        out.append(Term(work / shader, (("dequant", -1),), cctx, index, "dequantise"))
+        out.append(Term(mm * tiles / shader, (("dequant", -1),), cctx, index, "dequantise"))
     if compute_on is share:
         stream = ubatches * weights / (stream_bandwidth_gbs(d) * 1e9)
         out.append(Term(stream, bandwidth_factors(d), ctx, index, "weights per batch"))
