@@ -66,10 +66,13 @@ def effective_tflops(device: Device, backend: str, runtime: str | None = None) -
 
 
 def attention_peak(compute_on: Share, matrix_peak: float) -> float:
-    """FLOP/s attention kernels scale with: the matrix peak on a GPU; a CPU's FP32 vector rate, as its
-    attention runs on F16/F32 K and V (no int8 dot products, unlike its quantised matmuls)."""
+    """FLOP/s attention kernels scale with: the matrix peak on a GPU and under ik_llama.cpp's CPU flash
+    attention (Q quantised to Q8 and multiplied with its int8 GEMM kernels); mainline llama.cpp's CPU
+    path takes F16 dot products on FP32 FMA lanes, the CPU's FP32 vector rate."""
     device = compute_on.device
-    return shader_tflops(device) * 1e12 if device.kind == "cpu" else matrix_peak
+    if device.kind == "cpu" and not compute_on.runtime.key.startswith("ik_llama.cpp"):
+        return shader_tflops(device) * 1e12
+    return matrix_peak
 
 
 def tile_inflation(model: Llm, ubatch: int) -> float:
