@@ -210,7 +210,10 @@ def _priors(index: Index) -> tuple[np.ndarray, np.ndarray]:
             mean[i] = math.log(prior_value(k.name))
             sigma = prior_sigma(k.name)
         else:
-            sigma = RUNTIME_SIGMA if k.level is None else WIDE_EFFECTS.get((k.name, k.level, k.value), EFFECT_SIGMA)
+            # A runtime scales its fallback freely, except where the prior is a physical rate no runtime
+            # changes (the PCIe payload share): a scale there would only absorb one setup's oddities.
+            runtime_sigma = min(RUNTIME_SIGMA, prior_sigma(k.name))
+            sigma = runtime_sigma if k.level is None else WIDE_EFFECTS.get((k.name, k.level, k.value), EFFECT_SIGMA)
         strength[i] = (ROW_SIGMA / sigma) ** 2
     return mean, strength
 
