@@ -42,7 +42,8 @@ EFFECT_LEVELS: dict[str, tuple[str, ...]] = {
     "pcie": (),
     "link": (),
 }
-RUNTIME_SIGMA = 1.0  # a runtime scales its fallback's value freely where its rows say so (log std)
+RUNTIME_SIGMA = 1.0
+FIXED_SIGMA = 0.1  # a prior this tight is a physical rate, not fitted per runtime either  # a runtime scales its fallback's value freely where its rows say so (log std)
 MIN_DEVICES = 2  # an effect needs this many distinct devices, so one card cannot set its family's value
 EFFECT_SIGMA = 0.2  # an effect moves its parameter by ~20 % before its prior resists (log std)
 # Except the GPU units a prompt kernel runs on: the shader path against the FP32 rate and the tensor
@@ -212,7 +213,7 @@ def _priors(index: Index) -> tuple[np.ndarray, np.ndarray]:
         else:
             # A runtime scales its fallback freely, except where the prior is a physical rate no runtime
             # changes (the PCIe payload share): a scale there would only absorb one setup's oddities.
-            runtime_sigma = min(RUNTIME_SIGMA, prior_sigma(k.name))
+            runtime_sigma = prior_sigma(k.name) if prior_sigma(k.name) <= FIXED_SIGMA else RUNTIME_SIGMA
             sigma = runtime_sigma if k.level is None else WIDE_EFFECTS.get((k.name, k.level, k.value), EFFECT_SIGMA)
         strength[i] = (ROW_SIGMA / sigma) ** 2
     return mean, strength
