@@ -22,9 +22,9 @@ from ortools.sat.python import cp_model
 from planner.solver.progress import Progress
 
 # Deterministic seconds of search for one request (solve or explanation; about a second each on a
-# 2-core laptop). Every shipped example is proven optimal well within it (the hardest,
-# examples/four-gpu-5000.yaml, in 28) and so is every example on a catalogue three times the size (the
-# hardest, the same example, in 144: 150 left no margin): benchmarks/solve.py prints the work each took.
+# 2-core laptop). Every shipped example is proven optimal well within it (the hardest, DeepSeek-R1 with
+# offload, in 28) and so is every example on a catalogue three times the size (the hardest, the same, in
+# 76; four-gpu-5000 once took 144 there, past the old 150): benchmarks/solve.py prints the work each took.
 # Most requests need 1 to 5; only a request that cannot be proven spends it all.
 DEFAULT_EFFORT = 250.0
 # A frontier is a few dozen solves, each smaller (bounds fixed, hinted by its neighbour).
