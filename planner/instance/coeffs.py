@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, replace
-from typing import Any, Literal, NamedTuple
+from typing import Literal, NamedTuple
 
 from planner import perf
 from planner.perf.decode import decode_context, share_step
@@ -249,18 +249,6 @@ def hop_coeff(gpu: Gpu, wl: perf.Workload, power_share: float = 1.0, memo: Memo 
     if memo is not None:
         memo[key] = out
     return out
-
-
-def hop_coeffs(
-    gpu: Gpu, wl: perf.Workload, power_share: float, runtimes: Any = (), memo: Memo | None = None
-) -> HopCoeff:
-    """The dearest hop of this card over the runtimes it may run on (a build picks one runtime; the
-    model does not know which when it charges the hops, so it never charges less than the checker)."""
-    options = [hop_coeff(gpu, wl, power_share, memo)]
-    options += [
-        hop_coeff(gpu, replace(wl, runtime=api), power_share, memo) for api in runtimes if api != wl.runtime
-    ]
-    return HopCoeff(*(max(o[k] for o in options) for k in range(6)))
 
 
 def tensor_coeffs(

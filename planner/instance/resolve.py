@@ -21,7 +21,6 @@ from planner.instance.prune import (
     relies_on_owned_accessory,
     stack_key,
 )
-from planner.perf.runtime import choose_runtime
 from planner.schema import Board, Cpu, Gpu, Memory, Part, Psu, Server
 from planner.schema.request import Request
 from planner.schema.rules import Rules, Select
@@ -279,42 +278,16 @@ def resolve(catalog: Catalog, request: Request, rules: Rules, prune: bool = True
     systems = priced("system") if request.require.systems else []
     links = {g.entry.nvlink for g in gpus}
     bridges = [b for b in priced("bridge") if links.intersection(b.entry.fits)]
-    workload, coeff, tensor, hops = None, {}, {}, {}
-    rt_hops: dict[str, dict[str, Any]] = {}
     serves = {g.id: card_serves(catalog, request, g.entry) for g in gpus} if runtimes(catalog) else {}
-    rt_coeff: dict[str, dict[str, Any]] = {}
-    native: dict[str, str] = {}
+    cards = None
     if request.workload is not None:
-        from planner.instance.coeffs import (
-            Memo,
-            gpu_coeff,
-            hop_coeff,
-            hop_coeffs,
-            perf_workload,
-            tensor_coeffs,
-        )
+        from planner.instance.card_coeffs import card_coeffs
 
-        workload = perf_workload(request.workload, catalog)
-        memo: Memo = {}
-        for g in gpus:
-            # Coefficients per option: a card at a power limit is an option of its own.
-            share = g.watts / g.entry.tdp_w
-            coeff[g.key] = gpu_coeff(g.entry, workload, share, memo)
-            hops[g.key] = hop_coeffs(g.entry, workload, share, serves.get(g.id, {}), memo)
-            rt_hops[g.key] = {
-                api: hop_coeff(g.entry, replace(workload, runtime=api), share, memo) for api in serves.get(g.id, {})
-            }
-            native[g.id] = _native(g.entry, workload)
-            rt_coeff[g.key] = {
-                api: coeff[g.key]
-                if api == native[g.id]
-                else gpu_coeff(g.entry, replace(workload, runtime=api), share, memo)
-                for api in serves.get(g.id, {})
-            }
-            if "tensor" in request.workload.splits():
-                tensor[g.key] = tensor_coeffs(
-                    g.entry, workload, request.require.max_gpus, bridge_gbs(bridges, g.entry), share
-                )
+        cards = card_coeffs(request, catalog, gpus, serves, lambda gpu: bridge_gbs(bridges, gpu))
+    workload = cards.workload if cards else None
+    coeff, tensor = (cards.coeff, cards.tensor) if cards else ({}, {})
+    rt_coeff, native = (cards.rt_coeff, cards.native) if cards else ({}, {})
+    hops, rt_hops = (cards.hops, cards.rt_hops) if cards else ({}, {})
     host: dict[tuple[Any, ...], Any] = {}
     if prune:
         keep = protected(rules, owned)
@@ -412,13 +385,6 @@ def bridge_gbs(bridges: list[Priced], gpu: Any) -> float | None:
     """One-way GB/s of the fastest NVLink bridge that fits this card (the model buys only those)."""
     fits = [b.entry.bandwidth_gbs for b in bridges if gpu.nvlink in b.entry.fits]
     return max(fits) if fits else None
-
-
-def _native(gpu: Gpu, workload: Any) -> str:
-    """The runtime the throughput model picks for the card by itself (its tensor coefficients assume it)."""
-    from planner.perf import device_from_gpu
-
-    return choose_runtime(device_from_gpu(gpu)[0], workload.backend, workload.runtime).runtime
 
 
 def host_coeff(cache: dict[tuple[Any, ...], Any], plat: PlatformOpt, mem: MemoryOpt, workload: Any) -> Any:
