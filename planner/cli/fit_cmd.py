@@ -23,12 +23,7 @@ from planner.cli.machine import (
     choice_problems,
     range_problems,
 )
-
-
-def _problem(flag: str, message: str, hint: str = "") -> Any:
-    from planner.cli.machine import flag_problem
-
-    return flag_problem(flag, message, hint)
+from planner.cli.machine import flag_problem as _problem
 
 
 def fit(
